@@ -1,0 +1,45 @@
+# make run: set up .venv (first time only) and run the baseline batch and its report.
+# make test: set up .venv and run every check: ruff, mypy, pytest.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+REPS ?= 200
+SEED ?= 20190101
+WORKERS ?= 2
+
+.PHONY: run test lint typecheck pytest setup clean bench
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,dask]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	@set -e; \
+	dir=$$($(BIN)/wsw-sim run configs/soweco_2019.toml --reps $(REPS) --seed $(SEED) --workers $(WORKERS) --out runs | tail -n 1); \
+	$(BIN)/wsw-sim report "$$dir" --out "$$dir/report.html"; \
+	echo "results: $$dir"; \
+	echo "report:  $$dir/report.html"
+
+lint: $(STAMP)
+	$(BIN)/ruff check sim analysis tests benchmarks
+	$(BIN)/ruff format --check sim analysis tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+test: lint typecheck pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/engine.py
+	$(BIN)/python benchmarks/batch.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,218 @@
+"""The output tables of a run, described once: column types, units and descriptions.
+
+This module is the contract between `sim` (which writes) and `analysis` (which reads). Every Parquet file of
+a run carries its table's schema with field metadata (`unit`, `description`) and file metadata
+(`wsw_sim.table`, `wsw_sim.schema_version`).
+
+Conventions: a `stocks` row with `year = Y` is the state at 31 December of Y, and the starting population
+appears as the year before the first simulated year. `flows`, `finance` and `organisations` rows with
+`year = Y` cover the calendar year Y (organisations: membership and staffing at 31 December of Y).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import pyarrow as pa
+
+SCHEMA_VERSION: Final = 1
+
+KEY_TYPES: Final = {
+    "scenario": pa.string(),
+    "replication": pa.int32(),
+    "year": pa.int16(),
+    "municipality": pa.string(),
+    "organisation": pa.string(),
+    "work_form": pa.string(),
+    "parameter": pa.string(),
+}
+
+
+def _f(name: str, type_: pa.DataType, description: str, unit: str = "", nullable: bool = False) -> pa.Field:
+    meta = {"description": description}
+    if unit:
+        meta["unit"] = unit
+    return pa.field(name, type_, nullable=nullable, metadata=meta)
+
+
+_SCENARIO = _f("scenario", pa.string(), "scenario name from the config")
+_REPLICATION = _f("replication", pa.int32(), "replication number (0-based); the same number is paired across scenarios")
+_YEAR = _f("year", pa.int16(), "calendar year")
+_MUNICIPALITY = _f("municipality", pa.string(), "municipality (employer of record follows the scenario)")
+_ORGANISATION = _f("organisation", pa.string(), "organisation name from the scenario's timeline")
+
+
+def _table_schema(name: str, fields: list[pa.Field], description: str) -> pa.Schema:
+    return pa.schema(
+        fields,
+        metadata={
+            "wsw_sim.table": name,
+            "wsw_sim.schema_version": str(SCHEMA_VERSION),
+            "wsw_sim.description": description,
+        },
+    )
+
+
+STOCKS = _table_schema(
+    "stocks",
+    [
+        _SCENARIO,
+        _REPLICATION,
+        _f(
+            "year",
+            pa.int16(),
+            "state at 31 December of this year; the start appears as the year before the first",
+        ),
+        _MUNICIPALITY,
+        _f(
+            "work_form",
+            pa.string(),
+            "beschut_binnen, groepsdetachering, individuele_detachering or begeleid_werken",
+        ),
+        _f("persons", pa.int32(), "Wsw employees", "persons"),
+        _f("se", pa.float64(), "standaardeenheden: contract size summed over persons", "SE"),
+    ],
+    "Wsw employees by municipality and form of work at 31 December",
+)
+
+FLOWS = _table_schema(
+    "flows",
+    [
+        _SCENARIO,
+        _REPLICATION,
+        _YEAR,
+        _MUNICIPALITY,
+        _f("exits_retirement", pa.int32(), "exits on reaching the AOW age during the year", "persons"),
+        _f("exits_death", pa.int32(), "deaths during the year", "persons"),
+        _f(
+            "exits_illness",
+            pa.int32(),
+            "exits for long-term illness or incapacity during the year",
+            "persons",
+        ),
+        _f("exits_voluntary", pa.int32(), "voluntary and other exits during the year", "persons"),
+        _f(
+            "inflow",
+            pa.int32(),
+            "new Wsw employees during the year (zero unless a what-if inflow is set)",
+            "persons",
+        ),
+        _f("placements_started_groepsdetachering", pa.int32(), "moves into group secondment", "persons"),
+        _f(
+            "placements_started_individuele_detachering",
+            pa.int32(),
+            "moves into individual secondment",
+            "persons",
+        ),
+        _f("placements_started_begeleid_werken", pa.int32(), "moves into supported employment", "persons"),
+        _f("placements_ended", pa.int32(), "placements that ended with a return to beschut_binnen", "persons"),
+        _f(
+            "waiting_weeks_mean",
+            pa.float64(),
+            "mean wait for a job coach of placements started in the year (null when none)",
+            "weeks",
+            nullable=True,
+        ),
+        _f(
+            "waiting_weeks_p95",
+            pa.float64(),
+            "95th percentile of that wait (null when none)",
+            "weeks",
+            nullable=True,
+        ),
+    ],
+    "Exits, inflow and placements during each calendar year, by municipality",
+)
+
+FINANCE = _table_schema(
+    "finance",
+    [
+        _SCENARIO,
+        _REPLICATION,
+        _YEAR,
+        _ORGANISATION,
+        _MUNICIPALITY,
+        _f("wage_cost_eur", pa.float64(), "CAO SW wages of employees on the organisation's payroll", "EUR"),
+        _f("subsidy_eur", pa.float64(), "state subsidy (rijksbijdrage) for the municipality's SE", "EUR"),
+        _f("added_value_eur", pa.float64(), "revenue from production and secondment", "EUR"),
+        _f("wage_subsidy_eur", pa.float64(), "wage subsidy paid to employers for begeleid_werken", "EUR"),
+        _f("coach_cost_eur", pa.float64(), "job coaches", "EUR"),
+        _f("overhead_eur", pa.float64(), "fixed overhead plus cost per employee", "EUR"),
+        _f("site_cost_eur", pa.float64(), "sheltered-work sites, or sheltered places bought", "EUR"),
+        _f("transition_cost_eur", pa.float64(), "one-off reorganisation costs, stranded sites", "EUR"),
+        _f(
+            "municipal_contribution_eur",
+            pa.float64(),
+            "what the municipality pays on top of the subsidy: costs - subsidy - added value",
+            "EUR",
+        ),
+    ],
+    "Money per organisation and member municipality per calendar year (nominal EUR)",
+)
+
+ORGANISATIONS = _table_schema(
+    "organisations",
+    [
+        _SCENARIO,
+        _REPLICATION,
+        _YEAR,
+        _ORGANISATION,
+        _f("members", pa.string(), "member municipalities, comma-separated, at 31 December"),
+        _f("persons", pa.int32(), "Wsw employees at 31 December", "persons"),
+        _f("se", pa.float64(), "SE at 31 December", "SE"),
+        _f("coaches_fte", pa.float64(), "job coaches at 31 December", "FTE"),
+        _f(
+            "persons_per_coach",
+            pa.float64(),
+            "persons per coach FTE (null without coaches)",
+            "persons/FTE",
+            True,
+        ),
+        _f(
+            "overhead_eur_per_se",
+            pa.float64(),
+            "overhead over the year per average SE (null without SE)",
+            "EUR/SE",
+            True,
+        ),
+    ],
+    "Each organisation's size, staffing and overhead per calendar year",
+)
+
+PARAMETERS = _table_schema(
+    "parameters",
+    [
+        _SCENARIO,
+        _REPLICATION,
+        _f("parameter", pa.string(), "dotted path of a config parameter drawn for this replication"),
+        _f("value", pa.float64(), "the value drawn"),
+    ],
+    "Parameters drawn per replication (the same value for every scenario of a replication)",
+)
+
+TABLES: Final[dict[str, pa.Schema]] = {
+    "stocks": STOCKS,
+    "flows": FLOWS,
+    "finance": FINANCE,
+    "organisations": ORGANISATIONS,
+    "parameters": PARAMETERS,
+}
+
+KEYS: Final[dict[str, tuple[str, ...]]] = {
+    "stocks": ("scenario", "replication", "year", "municipality", "work_form"),
+    "flows": ("scenario", "replication", "year", "municipality"),
+    "finance": ("scenario", "replication", "year", "organisation", "municipality"),
+    "organisations": ("scenario", "replication", "year", "organisation"),
+    "parameters": ("scenario", "replication", "parameter"),
+}
+"""The columns that identify a row of each table (its natural sort order too)."""
+
+
+def empty(table: str) -> pa.Table:
+    return TABLES[table].empty_table()
+
+
+def conform(table: str, data: pa.Table) -> pa.Table:
+    """Cast `data` to the table's schema (column order, types, metadata); raises on missing columns."""
+    schema = TABLES[table]
+    return pa.Table.from_arrays([data.column(f.name).cast(f.type) for f in schema], schema=schema)

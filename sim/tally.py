@@ -1,0 +1,142 @@
+"""Yearly tallies from per-person records: the `stocks` and `flows` tables of one scenario.
+
+Nothing here runs during the simulation: the model records when people enter, leave and change their form
+of work, and these functions turn those records into yearly tables afterwards, vectorised.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+
+from sim import schema
+from sim.domain import BESCHUT, DEATH, ILLNESS, RETIREMENT, VOLUNTARY, WORK_FORMS
+
+
+@dataclass(eq=False)
+class Moves:
+    """Changes of form of work, in time order: who, when, to which form; and coach waits of placements."""
+
+    person: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    time: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    form: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))
+    wait_person: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    wait_time: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    wait_weeks: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+
+@dataclass(frozen=True, eq=False)
+class PersonRecords:
+    """Everything the tallies need about the people of one scenario of one replication."""
+
+    municipality: np.ndarray  # int codes
+    se: np.ndarray
+    initial_form: np.ndarray
+    is_inflow: np.ndarray  # bool
+    entry: np.ndarray  # time of entry (start time for the initial population)
+    exit_time: np.ndarray  # inf when still employed at the horizon
+    exit_reason: np.ndarray
+    moves: Moves
+
+
+def _keys(scenario: str, replication: int, n: int) -> dict[str, pa.Array]:
+    return {
+        "scenario": pa.array([scenario] * n, pa.string()),
+        "replication": pa.array(np.full(n, replication, np.int32)),
+    }
+
+
+def stocks(
+    records: PersonRecords, municipalities: tuple[str, ...], years: range, scenario: str, replication: int
+) -> pa.Table:
+    """Persons and SE by municipality and form at 31 December of the year before `years` and of every year."""
+    n_m, n_f = len(municipalities), len(WORK_FORMS)
+    form = records.initial_form.copy()
+    moves = records.moves
+    order = np.argsort(moves.time, kind="stable")
+    m_person, m_time, m_form = moves.person[order], moves.time[order], moves.form[order]
+    cell = records.municipality.astype(np.int64) * n_f
+    year_ends = [years.start - 1, *years]
+    persons = np.zeros((len(year_ends), n_m * n_f), np.int64)
+    se = np.zeros((len(year_ends), n_m * n_f))
+    applied = 0
+    for i, year in enumerate(year_ends):
+        boundary = float(year + 1)
+        upto = int(np.searchsorted(m_time, boundary, side="left"))
+        if upto > applied:
+            form[m_person[applied:upto]] = m_form[applied:upto]
+            applied = upto
+        present = (~records.is_inflow | (records.entry < boundary)) & (records.exit_time >= boundary)
+        key = cell[present] + form[present]
+        persons[i] = np.bincount(key, minlength=n_m * n_f)
+        se[i] = np.bincount(key, weights=records.se[present], minlength=n_m * n_f)
+    n = persons.size
+    return pa.Table.from_pydict(
+        {
+            **_keys(scenario, replication, n),
+            "year": pa.array(np.repeat(np.array(year_ends, np.int16), n_m * n_f)),
+            "municipality": pa.array(np.tile(np.repeat(np.array(municipalities, object), n_f), len(year_ends))),
+            "work_form": pa.array(np.tile(np.array(WORK_FORMS, object), n_m * len(year_ends))),
+            "persons": pa.array(persons.ravel().astype(np.int32)),
+            "se": pa.array(np.round(se.ravel(), 6)),
+        },
+        schema=schema.STOCKS,
+    )
+
+
+def _count(year: np.ndarray, municipality: np.ndarray, mask: np.ndarray, first: int, n_y: int, n_m: int) -> np.ndarray:
+    y = year[mask] - first
+    keep = (y >= 0) & (y < n_y)
+    return np.bincount(y[keep] * n_m + municipality[mask][keep], minlength=n_y * n_m)
+
+
+def flows(
+    records: PersonRecords, municipalities: tuple[str, ...], years: range, scenario: str, replication: int
+) -> pa.Table:
+    """Exits by reason, inflow, placements and coach waits during each year of `years`, by municipality."""
+    n_m, n_y, first = len(municipalities), len(years), years.start
+    muni = records.municipality.astype(np.int64)
+    finite = np.isfinite(records.exit_time)
+    exit_year = np.where(finite, np.floor(np.where(finite, records.exit_time, 0)), -1).astype(np.int64)
+    cols: dict[str, np.ndarray] = {}
+    for name, reason in (
+        ("exits_retirement", RETIREMENT),
+        ("exits_death", DEATH),
+        ("exits_illness", ILLNESS),
+        ("exits_voluntary", VOLUNTARY),
+    ):
+        cols[name] = _count(exit_year, muni, records.exit_reason == reason, first, n_y, n_m)
+    entry_year = np.floor(records.entry).astype(np.int64)
+    cols["inflow"] = _count(entry_year, muni, records.is_inflow, first, n_y, n_m)
+
+    moves = records.moves
+    move_year = np.floor(moves.time).astype(np.int64)
+    move_muni = muni[moves.person]
+    for code in (1, 2, 3):
+        cols[f"placements_started_{WORK_FORMS[code]}"] = _count(
+            move_year, move_muni, moves.form == code, first, n_y, n_m
+        )
+    cols["placements_ended"] = _count(move_year, move_muni, moves.form == BESCHUT, first, n_y, n_m)
+
+    mean = np.full(n_y * n_m, np.nan)
+    p95 = np.full(n_y * n_m, np.nan)
+    if len(moves.wait_weeks):
+        w_cell = (np.floor(moves.wait_time).astype(np.int64) - first) * n_m + muni[moves.wait_person]
+        for c in np.unique(w_cell):
+            if 0 <= c < n_y * n_m:
+                w = moves.wait_weeks[w_cell == c]
+                mean[c] = float(w.mean())
+                p95[c] = float(np.quantile(w, 0.95, method="inverted_cdf"))
+    n = n_y * n_m
+    data: dict[str, pa.Array] = {
+        **_keys(scenario, replication, n),
+        "year": pa.array(np.repeat(np.arange(first, first + n_y, dtype=np.int16), n_m)),
+        "municipality": pa.array(np.tile(np.array(municipalities, object), n_y)),
+    }
+    for name, values in cols.items():
+        data[name] = pa.array(values.astype(np.int32))
+    data["waiting_weeks_mean"] = pa.array(np.round(mean, 6), from_pandas=True)
+    data["waiting_weeks_p95"] = pa.array(np.round(p95, 6), from_pandas=True)
+    return pa.Table.from_pydict(data, schema=schema.FLOWS)

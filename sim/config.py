@@ -321,15 +321,158 @@ class DemographyConfig(Frozen):
 
 
 class Partition(Frozen):
-    """From `start` on, which organisation each municipality belongs to."""
+    """From `start` (a 1 January) on, which organisation each municipality belongs to."""
 
     start: date
     organisations: dict[str, list[Municipality]]
 
+    @field_validator("start")
+    @classmethod
+    def _first_of_january(cls, value: date) -> date:
+        if (value.month, value.day) != (1, 1):
+            raise ValueError("must be a 1 January (reorganisations take effect at the start of a year)")
+        return value
+
 
 class ScenarioConfig(Frozen):
+    """A scenario: a timeline of partitions of the municipalities into organisations.
+
+    An empty timeline means no organisations at all: demography only (no placements, no money).
+    """
+
     description: str = ""
     timeline: list[Partition] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------------------- organisations
+
+PlacementForm = Literal["individuele_detachering", "begeleid_werken"]
+
+
+class OrganisationParams(Frozen):
+    """What one organisation costs and how it works. Defaults apply to every organisation; a config may
+    override any field per organisation (its own policy, overhead shared with municipal services, a local
+    employer network that places people better, ...). Money in EUR of the money.price_year."""
+
+    fixed_overhead_eur_per_year: NonNegative
+    governance_eur_per_year: NonNegative = Field(
+        default=0.0, description="joint governance layer (board, supervisory board); only with several members"
+    )
+    staff_cost_eur_per_person_year: dict[WorkForm, NonNegative]
+    coach_fte_per_100_persons: dict[WorkForm, NonNegative]
+    coach_min_team_fte: NonNegative = 1.0
+    coach_trajectories_per_fte: Positive = 2.0
+    coaching_weeks: Positive = 12.0
+    hiring_lag_weeks: NonNegative = 13.0
+    attrition_lag_weeks: NonNegative = 26.0
+    staffing_review_weeks: Positive = 52.0
+    placement_ambition: Fraction = 0.25
+    placement_duration_years_mean: dict[PlacementForm, Positive]
+    network_multiplier: NonNegative = 1.0
+    group_size_persons: int = Field(default=8, ge=1)
+    group_contract_duration_years_mean: Positive = 8.0
+    sheltered_policy: Literal["run", "buy"] = "run"
+    setup_cost_eur: NonNegative = 0.0
+
+    @field_validator("staff_cost_eur_per_person_year", "coach_fte_per_100_persons")
+    @classmethod
+    def _every_form(cls, value: dict[str, float]) -> dict[str, float]:
+        missing = [f for f in WORK_FORMS if f not in value]
+        if missing:
+            raise ValueError(f"missing form of work {missing[0]!r}")
+        return value
+
+    @field_validator("placement_duration_years_mean")
+    @classmethod
+    def _both_placement_forms(cls, value: dict[str, float]) -> dict[str, float]:
+        for form in ("individuele_detachering", "begeleid_werken"):
+            if form not in value:
+                raise ValueError(f"missing form of work {form!r}")
+        return value
+
+
+class NetworkConfig(Frozen):
+    """The employer network: openings a year = reference rate x (network share x multiplier) ** elasticity.
+
+    The network is a share per municipality (1.0 in all at the start); an organisation's network is the sum
+    over its members. A municipality that changes organisation loses `loss_on_move` of its share (contacts
+    that stayed with the old account managers). Elasticity below 1 means diminishing returns.
+    """
+
+    openings_per_year_reference: dict[PlacementForm, NonNegative]
+    group_contracts_won_per_year_reference: NonNegative = 2.0
+    elasticity: Annotated[float, Field(gt=0, le=1.5)] = 0.8
+    loss_on_move: Fraction = 0.2
+
+
+class Site(Frozen):
+    """A sheltered-work site: it belongs to the organisation of the municipality it stands in."""
+
+    name: str
+    municipality: Municipality
+    capacity_persons: int = Field(gt=0)
+    fixed_cost_eur_per_year: NonNegative
+    closure_cost_eur: NonNegative = 0.0
+
+
+class MoneyConfig(Frozen):
+    """Prices (EUR of `price_year`) and their yearly indexation; the allocation key of the balance."""
+
+    price_year: int = 2019
+    wage_cost_eur_per_se: Positive
+    wage_index_per_year: Annotated[float, Field(ge=-0.05, le=0.2)] = 0.02
+    subsidy_eur_per_se: NonNegative
+    subsidy_index_per_year: Annotated[float, Field(ge=-0.05, le=0.2)] = 0.0193
+    added_value_eur_per_se: dict[WorkForm, NonNegative]
+    price_index_per_year: Annotated[float, Field(ge=-0.05, le=0.2)] = 0.02
+    wage_subsidy_eur_per_se: NonNegative
+    coach_cost_eur_per_fte_year: NonNegative
+    sheltered_place_tariff_eur_per_person_year: NonNegative
+    allocation_key: Literal["se_share", "persons_share", "fixed"] = "se_share"
+    fixed_allocation: dict[Municipality, Fraction] = Field(default_factory=dict)
+
+    @field_validator("added_value_eur_per_se")
+    @classmethod
+    def _every_form(cls, value: dict[str, float]) -> dict[str, float]:
+        missing = [f for f in WORK_FORMS if f not in value]
+        if missing:
+            raise ValueError(f"missing form of work {missing[0]!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _fixed_key(self) -> MoneyConfig:
+        if self.allocation_key == "fixed":
+            if not self.fixed_allocation:
+                raise ValueError("allocation_key = 'fixed' needs fixed_allocation")
+            _check_shares(self.fixed_allocation, "fixed_allocation")
+        return self
+
+
+class ViabilityConfig(Frozen):
+    """Thresholds below which an organisation is judged too small to stand (used by the analysis)."""
+
+    min_persons: NonNegative = 100
+    max_overhead_eur_per_se: NonNegative = 5000
+
+
+class OrganisationsConfig(Frozen):
+    defaults: OrganisationParams
+    overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    network: NetworkConfig
+    sites: list[Site] = Field(default_factory=list)
+
+    def params(self, name: str) -> OrganisationParams:
+        """The parameters of organisation `name`: the defaults with its overrides."""
+        override = self.overrides.get(name)
+        if not override:
+            return self.defaults
+        merged = self.defaults.model_dump()
+        for key, value in override.items():
+            if isinstance(value, dict) and isinstance(merged.get(key), dict):
+                merged[key] = {**merged[key], **value}
+            else:
+                merged[key] = value
+        return OrganisationParams.model_validate(merged)
 
 
 # ---------------------------------------------------------------------------------------------- config
@@ -344,6 +487,9 @@ class Config(Frozen):
     population: PopulationConfig
     demography: DemographyConfig
     scenarios: dict[str, ScenarioConfig] = Field(default_factory=lambda: {"baseline": ScenarioConfig()})
+    organisations: OrganisationsConfig | None = None
+    money: MoneyConfig | None = None
+    viability: ViabilityConfig = ViabilityConfig()
     source: str = ""
     uncertain: dict[str, ParamSpec] = Field(default_factory=dict)
 

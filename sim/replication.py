@@ -17,6 +17,8 @@ import pyarrow as pa
 from sim import schema, tally
 from sim.config import Config, ConfigError
 from sim.demography import DemographyModel, ExitDraws, constant_form_voluntary_exit, draw_exits, resolve_exits
+from sim.finance import OrganisationHistory, finance_tables
+from sim.organisations import Workforce, World
 from sim.parameters import draw_parameters
 from sim.population import (
     Population,
@@ -70,12 +72,13 @@ class People:
 
 @dataclass(eq=False)
 class ScenarioOutcome:
-    """What a scenario produced for one replication: per-person exits and moves, plus extra tables."""
+    """What a scenario produced for one replication: per-person exits and moves, organisation records."""
 
     exit_time: np.ndarray
     exit_reason: np.ndarray
     moves: tally.Moves = field(default_factory=tally.Moves)
-    tables: dict[str, pa.Table] = field(default_factory=dict)
+    history: OrganisationHistory | None = None
+    events: int = 0
 
 
 def build_people(model: Model, config: Config, demography: DemographyModel, replication: int, root_seed: int) -> People:
@@ -97,16 +100,46 @@ def simulate_scenario(
     replication: int,
     root_seed: int,
 ) -> ScenarioOutcome:
-    """Exits and moves of one scenario. Without organisations nobody changes form of work."""
+    """Exits and moves of one scenario: demography only without organisations, else the SimPy model.
+
+    The placements stream starts afresh for every scenario, and its first draws (one placeability per
+    person) are therefore the same in every scenario of the replication.
+    """
     pop = people.population
-    voluntary = constant_form_voluntary_exit(people.draws, pop.work_form, demography)
-    exit_time, exit_reason = resolve_exits(people.draws, voluntary, model.end)
-    return ScenarioOutcome(exit_time=exit_time, exit_reason=exit_reason)
+    timeline = config.scenarios[scenario].timeline
+    if not timeline:
+        voluntary = constant_form_voluntary_exit(people.draws, pop.work_form, demography)
+        exit_time, exit_reason = resolve_exits(people.draws, voluntary, model.end)
+        return ScenarioOutcome(exit_time=exit_time, exit_reason=exit_reason)
+    rng = stream(root_seed, replication, "placements")
+    workforce = Workforce(
+        municipality=pop.municipality,
+        entry=people.draws.entry,
+        demographic_exit=people.draws.demographic_exit,
+        voluntary_budget=people.draws.voluntary_budget,
+        voluntary_hazard=demography.voluntary_hazard_per_year,
+        form=pop.work_form.copy(),
+        placeability=rng.random(len(pop)),
+    )
+    world = World(config, workforce, rng, timeline, model.start, model.end)
+    events = world.run()
+    exit_time, exit_reason = resolve_exits(people.draws, workforce.voluntary_time, model.end)
+    moves = tally.Moves(
+        person=np.array([m[0] for m in workforce.moves], np.int64),
+        time=np.array([m[1] for m in workforce.moves], float),
+        form=np.array([m[2] for m in workforce.moves], np.int8),
+        wait_person=np.array([w[0] for w in workforce.waits], np.int64),
+        wait_time=np.array([w[1] for w in workforce.waits], float),
+        wait_weeks=np.array([w[2] for w in workforce.waits], float),
+    )
+    history = OrganisationHistory(fte_history=world.fte_history, created=world.created)
+    return ScenarioOutcome(exit_time=exit_time, exit_reason=exit_reason, moves=moves, history=history, events=events)
 
 
 def collect(
-    model: Model, people: People, outcome: ScenarioOutcome, scenario: str, replication: int
+    model: Model, config: Config, people: People, outcome: ScenarioOutcome, scenario: str, replication: int
 ) -> dict[str, pa.Table]:
+    """Turn one scenario's records into its tables."""
     pop = people.population
     records = tally.PersonRecords(
         municipality=pop.municipality,
@@ -118,12 +151,26 @@ def collect(
         exit_reason=outcome.exit_reason,
         moves=outcome.moves,
     )
-    years = model.config.horizon.years
+    years = config.horizon.years
+    municipalities = config.municipalities
+    persons, se = tally.stock_arrays(records, len(municipalities), years)
     out = {
-        "stocks": tally.stocks(records, model.config.municipalities, years, scenario, replication),
-        "flows": tally.flows(records, model.config.municipalities, years, scenario, replication),
+        "stocks": tally.stocks_table(persons, se, municipalities, years, scenario, replication),
+        "flows": tally.flows(records, municipalities, years, scenario, replication),
     }
-    out.update(outcome.tables)
+    if outcome.history is not None:
+        se_years, person_years = tally.exposure(records, len(municipalities), years)
+        out["finance"], out["organisations"] = finance_tables(
+            config,
+            config.scenarios[scenario].timeline,
+            outcome.history,
+            se_years,
+            person_years,
+            persons,
+            se,
+            scenario,
+            replication,
+        )
     return out
 
 
@@ -158,7 +205,7 @@ def run_replication(
     out: dict[str, list[pa.Table]] = {name: [] for name in schema.TABLES}
     for scenario in scenarios if scenarios is not None else config.scenario_names:
         outcome = simulate_scenario(model, config, demography, scenario, people, replication, root_seed)
-        for table, data in collect(model, people, outcome, scenario, replication).items():
+        for table, data in collect(model, config, people, outcome, scenario, replication).items():
             out[table].append(data)
         out["parameters"].append(parameters_table(scenario, replication, values))
     return out

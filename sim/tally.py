@@ -48,11 +48,9 @@ def _keys(scenario: str, replication: int, n: int) -> dict[str, pa.Array]:
     }
 
 
-def stocks(
-    records: PersonRecords, municipalities: tuple[str, ...], years: range, scenario: str, replication: int
-) -> pa.Table:
-    """Persons and SE by municipality and form at 31 December of the year before `years` and of every year."""
-    n_m, n_f = len(municipalities), len(WORK_FORMS)
+def stock_arrays(records: PersonRecords, n_municipalities: int, years: range) -> tuple[np.ndarray, np.ndarray]:
+    """Persons and SE at 31 December of the year before `years` and of every year: [year, municipality, form]."""
+    n_m, n_f = n_municipalities, len(WORK_FORMS)
     form = records.initial_form.copy()
     moves = records.moves
     order = np.argsort(moves.time, kind="stable")
@@ -72,6 +70,15 @@ def stocks(
         key = cell[present] + form[present]
         persons[i] = np.bincount(key, minlength=n_m * n_f)
         se[i] = np.bincount(key, weights=records.se[present], minlength=n_m * n_f)
+    shape = (len(year_ends), n_m, n_f)
+    return persons.reshape(shape), se.reshape(shape)
+
+
+def stocks_table(
+    persons: np.ndarray, se: np.ndarray, municipalities: tuple[str, ...], years: range, scenario: str, replication: int
+) -> pa.Table:
+    n_m, n_f = len(municipalities), len(WORK_FORMS)
+    year_ends = [years.start - 1, *years]
     n = persons.size
     return pa.Table.from_pydict(
         {
@@ -84,6 +91,43 @@ def stocks(
         },
         schema=schema.STOCKS,
     )
+
+
+def stocks(
+    records: PersonRecords, municipalities: tuple[str, ...], years: range, scenario: str, replication: int
+) -> pa.Table:
+    """Persons and SE by municipality and form at 31 December of the year before `years` and of every year."""
+    persons, se = stock_arrays(records, len(municipalities), years)
+    return stocks_table(persons, se, municipalities, years, scenario, replication)
+
+
+def exposure(records: PersonRecords, n_municipalities: int, years: range) -> tuple[np.ndarray, np.ndarray]:
+    """SE-years and person-years spent in each year, municipality and form: arrays [year, municipality, form].
+
+    Each person's time from entry to exit (or the horizon) is cut into segments at their changes of form.
+    """
+    n_f = len(WORK_FORMS)
+    n = len(records.se)
+    moves = records.moves
+    person = np.concatenate([np.arange(n), moves.person])
+    start = np.concatenate([records.entry, moves.time])
+    form = np.concatenate([records.initial_form, moves.form]).astype(np.int64)
+    order = np.lexsort((np.concatenate([np.zeros(n), np.ones(len(moves.person))]), start, person))
+    person, start, form = person[order], start[order], form[order]
+    same_next = np.concatenate([person[1:] == person[:-1], [False]])
+    end = np.where(same_next, np.concatenate([start[1:], [0.0]]), records.exit_time[person])
+    horizon_end = float(years.stop)
+    end = np.minimum(end, horizon_end)
+    cell = records.municipality[person].astype(np.int64) * n_f + form
+    weight_se = records.se[person]
+    se_years = np.zeros((len(years), n_municipalities * n_f))
+    person_years = np.zeros((len(years), n_municipalities * n_f))
+    for i, year in enumerate(years):
+        overlap = np.clip(np.minimum(end, year + 1.0) - np.maximum(start, float(year)), 0.0, None)
+        person_years[i] = np.bincount(cell, weights=overlap, minlength=n_municipalities * n_f)
+        se_years[i] = np.bincount(cell, weights=overlap * weight_se, minlength=n_municipalities * n_f)
+    shape = (len(years), n_municipalities, n_f)
+    return se_years.reshape(shape), person_years.reshape(shape)
 
 
 def _count(year: np.ndarray, municipality: np.ndarray, mask: np.ndarray, first: int, n_y: int, n_m: int) -> np.ndarray:

@@ -1,0 +1,448 @@
+"""Organisations on a scenario's timeline, and the placements they make, as a SimPy model.
+
+A scenario partitions the municipalities into organisations, with dates. Each organisation has
+- job coaches: a `CoachPool` (a SimPy resource whose capacity follows the staffing rule, with lags);
+- an employer network that produces openings for individual secondment and supported employment, and group
+  contracts, at a rate that grows with the network with diminishing returns;
+- its own parameters (overhead, policy, caseload norms, ...), which `sim.finance` turns into money.
+
+Only what interacts gets events: openings arriving, placements waiting for a coach and being coached,
+group contracts won, staffing reviews, reorganisations. Exit times are known up front (`sim.demography`);
+placement and group-contract ends are drawn when they start and applied lazily (`Workforce.settle`) the next
+time anybody looks, at their exact time, so they cost no event. Nothing here ever causes an exit: on a
+reorganisation every employee moves to their municipality's new organisation keeping form of work and
+contract (job security).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import simpy
+
+from sim.config import Config, OrganisationParams, Partition
+from sim.domain import BEGELEID, BESCHUT, GROEP, INDIVIDUEEL, WORK_FORMS
+
+WEEKS_PER_YEAR = 52.1775
+"""Weeks in a mean Gregorian year: times are in years, durations in the config in weeks."""
+
+PLACEMENT_FORMS = (INDIVIDUEEL, BEGELEID)
+
+Process = Generator[simpy.Event, Any, None]
+
+
+class CoachPool(simpy.Resource):
+    """Job coaches as placement-trajectory slots; the staffing rule changes the capacity over time.
+
+    Lowering the capacity never interrupts a trajectory under way: new requests wait until enough end.
+    """
+
+    def set_capacity(self, capacity: int) -> None:
+        self._capacity = capacity
+        self._trigger_put(None)
+
+
+@dataclass(eq=False)
+class Organisation:
+    name: str
+    members: tuple[int, ...]
+    params: OrganisationParams
+    coaches: CoachPool
+    coach_fte: float = 0.0
+    network: float = 0.0
+    active: bool = True
+    generation: int = 0
+    persons: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+
+    def slots(self, fte: float) -> int:
+        return max(1, math.floor(fte * self.params.coach_trajectories_per_fte + 1e-9)) if fte > 0 else 1
+
+
+@dataclass(eq=False)
+class Workforce:
+    """The people of one scenario run and their changing state, as arrays indexed by person.
+
+    `exit_time` is the earliest of the demographic exit and the voluntary exit; the voluntary exit moves when
+    the form of work changes and the voluntary hazard differs between forms (the budget is kept).
+    """
+
+    municipality: np.ndarray
+    entry: np.ndarray
+    demographic_exit: np.ndarray
+    voluntary_budget: np.ndarray
+    voluntary_hazard: np.ndarray  # by form code
+    form: np.ndarray
+    placeability: np.ndarray  # uniform(0, 1) per person, shared by every scenario of the replication
+    voluntary_time: np.ndarray = field(init=False)
+    exit_time: np.ndarray = field(init=False)
+    voluntary_used: np.ndarray = field(init=False)
+    voluntary_since: np.ndarray = field(init=False)
+    busy: np.ndarray = field(init=False)
+    placement_end: np.ndarray = field(init=False)
+    crew: np.ndarray = field(init=False)
+    crew_end: list[float] = field(default_factory=list)
+    next_due: float = math.inf
+    moves: list[tuple[int, float, int]] = field(default_factory=list)
+    waits: list[tuple[int, float, float]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        n = len(self.municipality)
+        rate = self.voluntary_hazard[self.form]
+        with np.errstate(divide="ignore"):
+            self.voluntary_time = np.where(rate > 0, self.entry + self.voluntary_budget / rate, np.inf)
+        self.exit_time = np.minimum(self.demographic_exit, self.voluntary_time)
+        self.voluntary_used = np.zeros(n)
+        self.voluntary_since = self.entry.copy()
+        self.busy = np.zeros(n, bool)
+        self.placement_end = np.full(n, np.inf)
+        self.crew = np.full(n, -1, np.int64)
+
+    def present(self, now: float) -> np.ndarray:
+        return (self.entry <= now) & (self.exit_time > now)
+
+    def set_form(self, person: int, form: int, at: float) -> None:
+        """Move a person to another form of work at time `at`, keeping their voluntary-exit budget."""
+        old_rate = self.voluntary_hazard[self.form[person]]
+        new_rate = self.voluntary_hazard[form]
+        self.voluntary_used[person] += old_rate * (at - self.voluntary_since[person])
+        self.voluntary_since[person] = at
+        if new_rate != old_rate:
+            remaining = self.voluntary_budget[person] - self.voluntary_used[person]
+            self.voluntary_time[person] = at + remaining / new_rate if new_rate > 0 else math.inf
+            self.exit_time[person] = min(self.demographic_exit[person], self.voluntary_time[person])
+        self.form[person] = form
+        self.moves.append((person, at, form))
+
+    def settle(self, now: float) -> None:
+        """Apply placement and group-contract ends due by `now`, in time order, at their own times."""
+        if now < self.next_due:
+            return
+        due = np.flatnonzero(self.placement_end <= now)
+        ends: list[tuple[float, int, int]] = [(float(self.placement_end[i]), 0, int(i)) for i in due]
+        for c, end in enumerate(self.crew_end):
+            if end <= now:
+                ends.extend((end, 1, int(i)) for i in np.flatnonzero(self.crew == c))
+                self.crew_end[c] = math.inf
+        for at, _, person in sorted(ends):
+            self.placement_end[person] = math.inf
+            self.crew[person] = -1
+            if self.exit_time[person] > at and self.form[person] != BESCHUT:
+                self.set_form(person, BESCHUT, at)
+        self.next_due = min(float(self.placement_end.min(initial=math.inf)), min(self.crew_end, default=math.inf))
+
+    def end_placement_at(self, person: int, end: float) -> None:
+        self.placement_end[person] = end
+        self.next_due = min(self.next_due, end)
+
+    def new_crew(self, persons: np.ndarray, end: float) -> None:
+        c = len(self.crew_end)
+        self.crew_end.append(end)
+        self.crew[persons] = c
+        self.next_due = min(self.next_due, end)
+
+
+class World:
+    """One scenario of one replication: the environment, the workforce, the organisations over time."""
+
+    def __init__(
+        self,
+        config: Config,
+        workforce: Workforce,
+        rng: np.random.Generator,
+        timeline: list[Partition],
+        start: float,
+        end: float,
+    ) -> None:
+        assert config.organisations is not None
+        self.env = simpy.Environment(initial_time=start)
+        self.config = config
+        self.orgs_config = config.organisations
+        self.people = workforce
+        self.rng = rng
+        self.start, self.end = start, end
+        self.municipalities = config.municipalities
+        self.org_of_muni: list[Organisation | None] = [None] * len(self.municipalities)
+        self.organisations: dict[str, Organisation] = {}
+        self.created: dict[str, list[float]] = {}
+        self.fte_history: dict[str, list[tuple[float, float]]] = {}
+        present = workforce.present(start)
+        se_share = np.bincount(
+            workforce.municipality[present], weights=np.ones(int(present.sum())), minlength=len(self.municipalities)
+        )
+        self.network_share = se_share / max(se_share.sum(), 1.0)
+        self.start_persons = np.maximum(se_share, 1.0)
+        self.timeline = timeline
+        self.interarrival: Callable[[float], float] = self._exponential
+
+    # ------------------------------------------------------------------------------------------ helpers
+
+    def _exponential(self, rate: float) -> float:
+        return float(self.rng.exponential(1.0 / rate)) if rate > 0 else math.inf
+
+    def members_mask(self, org: Organisation) -> np.ndarray:
+        return np.isin(self.people.municipality, org.members)
+
+    def present_members(self, org: Organisation, now: float) -> np.ndarray:
+        """Indices of the people of `org` employed at `now`."""
+        p = self.people
+        idx = org.persons
+        return idx[(p.entry[idx] <= now) & (p.exit_time[idx] > now)]
+
+    def org_of(self, person: int) -> Organisation | None:
+        return self.org_of_muni[int(self.people.municipality[person])]
+
+    def candidates(self, org: Organisation, now: float) -> np.ndarray:
+        """People of `org` in beschut_binnen seeking a placement, most placeable first."""
+        p = self.people
+        idx = self.present_members(org, now)
+        idx = idx[(p.form[idx] == BESCHUT) & ~p.busy[idx] & (p.placeability[idx] < org.params.placement_ambition)]
+        return idx[np.argsort(p.placeability[idx], kind="stable")]
+
+    def counts_by_form(self, org: Organisation, now: float) -> np.ndarray:
+        return np.bincount(self.people.form[self.present_members(org, now)], minlength=len(WORK_FORMS))
+
+    def coach_target(self, org: Organisation, counts: np.ndarray) -> float:
+        per_100 = org.params.coach_fte_per_100_persons
+        need = sum(counts[i] * per_100[f] / 100.0 for i, f in enumerate(WORK_FORMS))  # type: ignore[index]
+        return max(org.params.coach_min_team_fte, need) if counts.sum() > 0 else 0.0
+
+    def set_fte(self, org: Organisation, fte: float, now: float) -> None:
+        org.coach_fte = fte
+        org.coaches.set_capacity(org.slots(fte))
+        self.fte_history.setdefault(org.name, []).append((now, fte))
+
+    def update_network(self, org: Organisation, now: float) -> None:
+        """An organisation's network: its members' shares, each scaled by the part of their workforce left."""
+        present = self.people.present(now)
+        persons = np.bincount(self.people.municipality[present], minlength=len(self.municipalities))
+        members = list(org.members)
+        org.network = float((self.network_share[members] * persons[members] / self.start_persons[members]).sum())
+
+    def opening_rate(self, org: Organisation, per_year_reference: float) -> float:
+        """Openings a year: the reference rate times (network x multiplier) ** elasticity."""
+        strength = org.network * org.params.network_multiplier
+        return per_year_reference * strength**self.orgs_config.network.elasticity if strength > 0 else 0.0
+
+    # ---------------------------------------------------------------------------------- organisations
+
+    def apply_partition(self, partition: Partition, now: float) -> None:
+        """Put every municipality in its organisation of `partition` (at the start, or a reorganisation)."""
+        self.people.settle(now)
+        present = self.people.present(now)
+        old_orgs = dict(self.organisations)
+        old_of_muni = list(self.org_of_muni)
+        new_orgs: dict[str, Organisation] = {}
+        index = {m: i for i, m in enumerate(self.municipalities)}
+        network = self.orgs_config.network
+        for name, member_names in partition.organisations.items():
+            members = tuple(sorted(index[m] for m in member_names))
+            org = old_orgs.get(name)
+            if org is None:
+                org = Organisation(
+                    name=name,
+                    members=members,
+                    params=self.orgs_config.params(name),
+                    coaches=CoachPool(self.env, capacity=1),
+                )
+                if now > self.start:
+                    self.created.setdefault(name, []).append(now)
+            org.members = members
+            org.persons = np.flatnonzero(np.isin(self.people.municipality, members))
+            new_orgs[name] = org
+        # networks: a municipality that changes organisation loses part of its contacts
+        for m in range(len(self.municipalities)):
+            old = old_of_muni[m]
+            new_name = next(n for n, o in new_orgs.items() if m in o.members)
+            if old is not None and old.name != new_name:
+                self.network_share[m] *= 1.0 - network.loss_on_move
+        # coaches follow people: each municipality takes its persons' share of its old organisation's coaches
+        inherited = {name: 0.0 for name in new_orgs}
+        for m in range(len(self.municipalities)):
+            old = old_of_muni[m]
+            if old is None:
+                continue
+            old_present = present & self.members_mask(old)
+            share = (present & (self.people.municipality == m)).sum() / max(old_present.sum(), 1)
+            new_name = next(n for n, o in new_orgs.items() if m in o.members)
+            inherited[new_name] += old.coach_fte * share
+        for name, org in old_orgs.items():
+            if name not in new_orgs:
+                org.active = False
+                self.set_fte(org, 0.0, now)
+        self.organisations = new_orgs
+        for m in range(len(self.municipalities)):
+            self.org_of_muni[m] = next(o for o in new_orgs.values() if m in o.members)
+        for name, org in new_orgs.items():
+            self.update_network(org, now)
+            if old_of_muni == [None] * len(self.municipalities):
+                self.set_fte(org, self.coach_target(org, self.counts_by_form(org, now)), now)
+            else:
+                self.set_fte(org, inherited[name], now)
+            self.start_processes(org)
+
+    def start_processes(self, org: Organisation) -> None:
+        """(Re)start an organisation's processes; an earlier generation of them stops at its next step."""
+        org.generation += 1
+        generation = org.generation
+        env = self.env
+        for form in PLACEMENT_FORMS:
+            env.process(employer_openings(self, org, form, generation))
+        env.process(group_contracts(self, org, generation))
+        env.process(staffing_review(self, org, generation))
+
+    def running(self, org: Organisation, generation: int) -> bool:
+        return org.active and org.generation == generation
+
+    # ------------------------------------------------------------------------------------- placements
+
+    def start_placement(self, person: int, form: int, now: float, waited_years: float) -> None:
+        p = self.people
+        org = self.org_of(person)
+        assert org is not None
+        mean = org.params.placement_duration_years_mean[WORK_FORMS[form]]  # type: ignore[index]
+        p.set_form(person, form, now)
+        p.end_placement_at(person, now + float(self.rng.exponential(mean)))
+        p.waits.append((person, now, waited_years * WEEKS_PER_YEAR))
+
+    def initial_placements(self) -> None:
+        """People placed at the start get a remaining duration (memoryless) and group members a crew."""
+        p = self.people
+        now = self.start
+        present = p.present(now)
+        for person in np.flatnonzero(present & np.isin(p.form, PLACEMENT_FORMS)):
+            org = self.org_of(int(person))
+            assert org is not None
+            mean = org.params.placement_duration_years_mean[WORK_FORMS[int(p.form[person])]]  # type: ignore[index]
+            p.end_placement_at(int(person), now + float(self.rng.exponential(mean)))
+        for org in self.organisations.values():
+            group = np.flatnonzero(present & (p.form == GROEP) & self.members_mask(org))
+            size = org.params.group_size_persons
+            for k in range(0, len(group), size):
+                end = now + float(self.rng.exponential(org.params.group_contract_duration_years_mean))
+                p.new_crew(group[k : k + size], end)
+
+    def run(self) -> int:
+        """Run to the end of the horizon; returns the number of SimPy events processed."""
+        first, later = self.timeline[0], self.timeline[1:]
+        self.apply_partition(first, self.start)
+        self.initial_placements()
+        self.env.process(reorganisations(self, later))
+        self.env.run(until=self.end)
+        self.people.settle(self.end)
+        return next(self.env._eid)  # SimPy's event counter: every event ever scheduled
+
+
+# ---------------------------------------------------------------------------------------- processes
+
+
+def reorganisations(world: World, partitions: list[Partition]) -> Process:
+    """The scenario's timeline: on each date every municipality moves to its new organisation."""
+    for partition in partitions:
+        at = float(partition.start.year)  # partitions start on 1 January
+        if at >= world.end:
+            return
+        yield world.env.timeout(at - world.env.now)
+        world.apply_partition(partition, world.env.now)
+
+
+def employer_openings(world: World, org: Organisation, form: int, generation: int) -> Process:
+    """Employers of the network offer openings (Poisson); each goes to the most placeable candidate.
+
+    The rate follows the network, which staffing reviews update; a wait already drawn keeps its rate.
+    """
+    env = world.env
+    reference = world.orgs_config.network.openings_per_year_reference[WORK_FORMS[form]]  # type: ignore[index]
+    while True:
+        yield env.timeout(world.interarrival(world.opening_rate(org, reference)))
+        if not world.running(org, generation):
+            return
+        world.people.settle(env.now)
+        candidates = world.candidates(org, env.now)
+        if len(candidates):
+            env.process(placement(world, org, int(candidates[0]), form))
+
+
+def placement(world: World, org: Organisation, person: int, form: int) -> Process:
+    """A placement trajectory: wait for a job coach, be coached, then start with the employer."""
+    env = world.env
+    people = world.people
+    people.busy[person] = True
+    asked = env.now
+    with org.coaches.request() as request:
+        yield request
+        waited = env.now - asked
+        yield env.timeout(org.params.coaching_weeks / WEEKS_PER_YEAR)
+    people.busy[person] = False
+    people.settle(env.now)
+    if people.exit_time[person] > env.now and people.form[person] == BESCHUT and world.org_of(person) is org:
+        world.start_placement(person, form, env.now, waited)
+
+
+def group_contracts(world: World, org: Organisation, generation: int) -> Process:
+    """Group-secondment contracts won (Poisson): a crew of candidates moves to the employer together."""
+    env = world.env
+    size = org.params.group_size_persons
+    reference = world.orgs_config.network.group_contracts_won_per_year_reference
+    while True:
+        yield env.timeout(world.interarrival(world.opening_rate(org, reference)))
+        if not world.running(org, generation):
+            return
+        world.people.settle(env.now)
+        crew = world.candidates(org, env.now)[:size]
+        if len(crew) >= max(1, size // 2):
+            for person in crew:
+                world.people.set_form(int(person), GROEP, env.now)
+            world.people.new_crew(
+                crew, env.now + float(world.rng.exponential(org.params.group_contract_duration_years_mean))
+            )
+
+
+def staffing_review(world: World, org: Organisation, generation: int) -> Process:
+    """Review the coach team against the caseload norms; changes take effect after the hiring or attrition lag."""
+    env = world.env
+    interval = org.params.staffing_review_weeks / WEEKS_PER_YEAR
+    while True:
+        yield env.timeout(interval)
+        if not world.running(org, generation):
+            return
+        world.people.settle(env.now)
+        counts = world.counts_by_form(org, env.now)
+        if counts.sum() == 0 and not (world.people.entry > env.now).any():
+            org.active = False
+            world.set_fte(org, 0.0, env.now)
+            return
+        world.update_network(org, env.now)
+        target = world.coach_target(org, counts)
+        if not math.isclose(target, org.coach_fte):
+            lag = org.params.hiring_lag_weeks if target > org.coach_fte else org.params.attrition_lag_weeks
+            env.process(staffing_change(world, org, target, lag / WEEKS_PER_YEAR, generation))
+
+
+def staffing_change(world: World, org: Organisation, fte: float, delay: float, generation: int) -> Process:
+    yield world.env.timeout(delay)
+    if world.running(org, generation):
+        world.set_fte(org, fte, world.env.now)
+
+
+def fte_years(history: list[tuple[float, float]], year: int) -> float:
+    """Coach FTE integrated over calendar year `year` from a piecewise-constant history."""
+    total = 0.0
+    for (t0, fte), (t1, _) in itertools.pairwise([*history, (math.inf, 0.0)]):
+        lo, hi = max(t0, year), min(t1, year + 1)
+        if hi > lo:
+            total += fte * (hi - lo)
+    return total
+
+
+def fte_at(history: list[tuple[float, float]], t: float) -> float:
+    """Coach FTE just before time `t` (the last change strictly before it)."""
+    value = 0.0
+    for t0, fte in history:
+        if t0 < t:
+            value = fte
+    return value

@@ -609,6 +609,34 @@ def _check_references(config: Config) -> None:
                 f"scenarios.{name}.timeline[0].start",
                 "the first partition must hold from the start",
             )
+        if scenario.timeline and (config.organisations is None or config.money is None):
+            missing = "organisations" if config.organisations is None else "money"
+            raise ConfigError(config.source, missing, f"missing table: scenario {name!r} has organisations")
+    if config.organisations is not None:
+        names = {org for s in config.scenarios.values() for p in s.timeline for org in p.organisations}
+        for org in config.organisations.overrides:
+            field = f"organisations.overrides.{org}"
+            if org not in names:
+                raise ConfigError(config.source, field, "no scenario has an organisation of that name")
+            try:
+                config.organisations.params(org)
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+                raise ConfigError(config.source, f"{field}.{_field_name(tuple(err['loc']))}", msg) from None
+        for i, site in enumerate(config.organisations.sites):
+            if site.municipality not in municipalities:
+                raise ConfigError(
+                    config.source,
+                    f"organisations.sites[{i}].municipality",
+                    f"unknown municipality {site.municipality!r}",
+                )
+    if config.money is not None and config.money.allocation_key == "fixed":
+        odd = sorted(set(config.money.fixed_allocation) ^ municipalities)
+        if odd:
+            raise ConfigError(
+                config.source, "money.fixed_allocation", f"must list exactly the municipalities ({odd[0]!r})"
+            )
 
 
 def load_config(path: str | Path) -> Config:

@@ -1,0 +1,159 @@
+"""Money: the finance identity to the cent, allocation, organisations per year, sites and transitions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+from org_configs import smoke
+
+from sim.finance import COST_COLUMNS, OrganisationHistory, finance_tables
+from sim.replication import Model, run_replication
+
+
+@pytest.fixture(scope="module")
+def tables():
+    config = smoke()
+    model = Model.prepare(config)
+    pieces: dict[str, list[pa.Table]] = {}
+    for replication in range(4):
+        for name, parts in run_replication(model, replication, 5).items():
+            pieces.setdefault(name, []).extend(parts)
+    return config, {name: pa.concat_tables(parts).to_pandas() for name, parts in pieces.items() if parts}
+
+
+def test_finance_identity_holds_to_the_cent_for_every_row_and_every_scenario_replication_year(tables):
+    _, t = tables
+    fin = t["finance"]
+    assert len(fin) > 0
+    balance = fin[list(COST_COLUMNS)].sum(axis=1) - fin["subsidy_eur"] - fin["added_value_eur"]
+    assert np.abs(fin["municipal_contribution_eur"] - balance).max() < 0.005
+    grouped = fin.groupby(["scenario", "replication", "year"]).sum(numeric_only=True)
+    total = grouped[list(COST_COLUMNS)].sum(axis=1) - grouped["subsidy_eur"] - grouped["added_value_eur"]
+    assert np.abs(grouped["municipal_contribution_eur"] - total).max() < 0.005 * len(fin["municipality"].unique())
+
+
+def test_nobody_is_in_two_organisations(tables):
+    config, t = tables
+    fin = t["finance"]
+    per_year = fin.groupby(["scenario", "replication", "year", "municipality"])["organisation"].nunique()
+    assert per_year.max() == 1
+    orgs = t["organisations"]
+    for (_, _, _), group in orgs.groupby(["scenario", "replication", "year"]):
+        members = [m for row in group["members"] for m in row.split(",")]
+        assert sorted(members) == sorted(set(members))
+        assert set(members) <= set(config.municipalities)
+
+
+def test_organisations_follow_the_timeline(tables):
+    _, t = tables
+    orgs = t["organisations"]
+    shared = orgs[orgs.scenario == "shared"]
+    assert set(shared.organisation) == {"Regio"}
+    split = orgs[orgs.scenario == "per_municipality"]
+    assert set(split[split.year <= 2020].organisation) == {"Regio"}
+    assert set(split[split.year >= 2021].organisation) == {"Almelo", "Tubbergen"}
+
+
+def test_transition_costs_are_booked_in_the_year_of_the_split(tables):
+    config, t = tables
+    fin = t["finance"]
+    setup = config.organisations.defaults.setup_cost_eur
+    split_2021 = fin[(fin.scenario == "per_municipality") & (fin.year == 2021)]
+    per_org = split_2021.groupby(["replication", "organisation"])["transition_cost_eur"].sum()
+    wage_index = (1 + config.money.wage_index_per_year) ** (2021 - config.money.price_year)
+    assert (per_org >= setup * wage_index - 0.01).all()
+    shared = fin[fin.scenario == "shared"]
+    assert shared["transition_cost_eur"].sum() == 0
+
+
+def test_subsidy_is_each_municipality_own_se_and_costs_follow_the_key(tables):
+    _, t = tables
+    fin = t["finance"]
+    row = fin[(fin.scenario == "shared") & (fin.year == 2019) & (fin.replication == 0)].set_index("municipality")
+    share = row["subsidy_eur"] / row["subsidy_eur"].sum()  # the SE-share key, since the subsidy is per SE
+    for column in ("overhead_eur", "coach_cost_eur", "site_cost_eur"):
+        np.testing.assert_allclose(row[column] / row[column].sum(), share, atol=1e-6)
+
+
+def _history_one_org() -> OrganisationHistory:
+    return OrganisationHistory(fte_history={"Regio": [(2019.0, 2.0), (2019.5, 4.0)]}, created={})
+
+
+def test_finance_by_hand_for_one_year():
+    """Two municipalities, one organisation, one year: every column computed by hand."""
+    config = smoke({"horizon": {"end_year": 2019}})
+    money = config.money
+    params = config.organisations.defaults
+    # [year, municipality, form]: Almelo 10 SE-years beschut, 5 individueel; Tubbergen 5 begeleid
+    se_years = np.zeros((1, 2, 4))
+    se_years[0, 0, 0], se_years[0, 0, 2], se_years[0, 1, 3] = 10.0, 5.0, 5.0
+    person_years = se_years / 0.5
+    stock_persons = np.zeros((2, 2, 4))
+    stock_persons[:, 0, 0] = 30  # 30 in beschut_binnen: needs the 40-place Almelo site
+    stock_se = stock_persons * 0.5
+    timeline = config.scenarios["shared"].timeline
+    fin, orgs = finance_tables(
+        config, timeline, _history_one_org(), se_years, person_years, stock_persons, stock_se, "shared", 0
+    )
+    f = fin.to_pandas().set_index("municipality")
+    wage = 15.0 * money.wage_cost_eur_per_se  # begeleid werken is paid by the employer
+    coach = (2.0 * 0.5 + 4.0 * 0.5) * money.coach_cost_eur_per_fte_year
+    staff = sum(
+        person_years[0, m, k] * params.staff_cost_eur_per_person_year[form]
+        for m in range(2)
+        for k, form in enumerate(["beschut_binnen", "groepsdetachering", "individuele_detachering", "begeleid_werken"])
+    )
+    overhead = params.fixed_overhead_eur_per_year + params.governance_eur_per_year + staff
+    site = config.organisations.sites[0].fixed_cost_eur_per_year
+    key = {"Almelo": 15.0 / 20.0, "Tubbergen": 5.0 / 20.0}
+    for m, k in key.items():
+        assert f.loc[m, "wage_cost_eur"] == pytest.approx(wage * k, abs=0.01)
+        assert f.loc[m, "wage_subsidy_eur"] == pytest.approx(5.0 * money.wage_subsidy_eur_per_se * k, abs=0.01)
+        assert f.loc[m, "coach_cost_eur"] == pytest.approx(coach * k, abs=0.01)
+        assert f.loc[m, "overhead_eur"] == pytest.approx(overhead * k, abs=0.01)
+        assert f.loc[m, "site_cost_eur"] == pytest.approx(site * k, abs=0.01)
+    av = (
+        10 * money.added_value_eur_per_se["beschut_binnen"]
+        + 5 * money.added_value_eur_per_se["individuele_detachering"]
+    )
+    assert f["added_value_eur"].sum() == pytest.approx(av, abs=0.02)
+    assert f.loc["Almelo", "subsidy_eur"] == pytest.approx(15 * money.subsidy_eur_per_se, abs=0.01)
+    assert f.loc["Tubbergen", "subsidy_eur"] == pytest.approx(5 * money.subsidy_eur_per_se, abs=0.01)
+    o = orgs.to_pandas().iloc[0]
+    assert o["persons"] == 30 and o["coaches_fte"] == 4.0 and o["persons_per_coach"] == 7.5
+    assert o["overhead_eur_per_se"] == pytest.approx(overhead / 20.0, abs=0.01)
+
+
+def test_an_organisation_without_a_site_buys_places_from_the_one_with_a_site():
+    config = smoke({"horizon": {"end_year": 2021}})
+    n_years = 3
+    se_years = np.zeros((n_years, 2, 4))
+    se_years[:, :, 0] = 10.0
+    person_years = se_years.copy()
+    stock_persons = np.zeros((n_years + 1, 2, 4))
+    stock_persons[:, :, 0] = 10
+    history = OrganisationHistory(
+        fte_history={"Regio": [(2019.0, 1.0), (2021.0, 0.0)], "Almelo": [(2021.0, 1.0)], "Tubbergen": [(2021.0, 1.0)]},
+        created={"Almelo": [2021.0], "Tubbergen": [2021.0]},
+    )
+    fin, _ = finance_tables(
+        config,
+        config.scenarios["per_municipality"].timeline,
+        history,
+        se_years,
+        person_years,
+        stock_persons,
+        stock_persons * 1.0,
+        "per_municipality",
+        0,
+    )
+    f = fin.to_pandas()
+    y2021 = f[f.year == 2021].set_index("organisation")
+    ix = (1 + config.money.price_index_per_year) ** 2
+    tariff = 10.0 * config.money.sheltered_place_tariff_eur_per_person_year * ix
+    assert y2021.loc["Tubbergen", "site_cost_eur"] == pytest.approx(tariff, abs=0.01)
+    av_almelo = 10.0 * config.money.added_value_eur_per_se["beschut_binnen"] * ix + tariff
+    assert y2021.loc["Almelo", "added_value_eur"] == pytest.approx(av_almelo, abs=0.01)
+    assert pd.Series(f.year).isin([2019, 2020, 2021]).all()

@@ -610,8 +610,8 @@ def _check_references(config: Config) -> None:
                 "the first partition must hold from the start",
             )
         if scenario.timeline and (config.organisations is None or config.money is None):
-            missing = "organisations" if config.organisations is None else "money"
-            raise ConfigError(config.source, missing, f"missing table: scenario {name!r} has organisations")
+            table = "organisations" if config.organisations is None else "money"
+            raise ConfigError(config.source, table, f"missing table: scenario {name!r} has organisations")
     if config.organisations is not None:
         names = {org for s in config.scenarios.values() for p in s.timeline for org in p.organisations}
         for org in config.organisations.overrides:

@@ -24,7 +24,7 @@ import numpy as np
 import pyarrow as pa
 
 from sim import schema
-from sim.config import Config, Partition
+from sim.config import Config, OrganisationParams, Partition
 from sim.domain import BEGELEID, BESCHUT, WORK_FORMS
 from sim.organisations import fte_at, fte_years
 
@@ -55,10 +55,6 @@ def partition_for(timeline: list[Partition], year: int) -> Partition:
     return current
 
 
-def _index(rate: float, year: int, price_year: int) -> float:
-    return float((1.0 + rate) ** (year - price_year))
-
-
 def finance_tables(
     config: Config,
     timeline: list[Partition],
@@ -80,158 +76,208 @@ def finance_tables(
     orgs_cfg = config.organisations
     municipalities = config.municipalities
     index = {m: i for i, m in enumerate(municipalities)}
-    years = config.horizon.years
-    site_open = [True] * len(orgs_cfg.sites)
-    fin: dict[str, list] = {k: [] for k in ("year", "organisation", "municipality", *COST_COLUMNS)}
-    fin["subsidy_eur"] = []
-    fin["added_value_eur"] = []
-    org_rows: dict[str, list] = {k: [] for k in ("year", "organisation", "members", "persons", "se", "coaches_fte")}
-    org_rows["persons_per_coach"] = []
-    org_rows["overhead_eur_per_se"] = []
+    years = np.arange(config.horizon.start_year, config.horizon.end_year + 1)
+    wage_ix = (1.0 + money.wage_index_per_year) ** (years - money.price_year)
+    price_ix = (1.0 + money.price_index_per_year) ** (years - money.price_year)
+    subsidy_ix = (1.0 + money.subsidy_index_per_year) ** (years - money.price_year)
     av_per_se = np.array([money.added_value_eur_per_se[f] for f in WORK_FORMS])
     paid_wage = np.array([f != BEGELEID for f in range(len(WORK_FORMS))], dtype=float)
 
-    for k, year in enumerate(years):
-        partition = partition_for(timeline, year)
-        wage_ix = _index(money.wage_index_per_year, year, money.price_year)
-        price_ix = _index(money.price_index_per_year, year, money.price_year)
-        subsidy_ix = _index(money.subsidy_index_per_year, year, money.price_year)
-        members_of = {name: sorted(index[m] for m in names) for name, names in partition.organisations.items()}
-        # sites for this year: decided on the beschut_binnen stock at the end of the previous year
-        kept_capacity: dict[str, int] = {}
-        site_cost: dict[str, float] = {}
-        closure_cost: dict[str, float] = {}
-        shortfall_share: dict[str, float] = {}
-        for name, members in members_of.items():
-            params = orgs_cfg.params(name)
-            need = int(stock_persons[k, members, BESCHUT].sum())
-            own = sorted(
-                (i for i, s in enumerate(orgs_cfg.sites) if site_open[i] and index[s.municipality] in members),
-                key=lambda i: (-orgs_cfg.sites[i].capacity_persons, orgs_cfg.sites[i].name),
-            )
-            capacity = 0
-            closure_cost[name] = 0.0
-            site_cost[name] = 0.0
-            for i in own:
-                if params.sheltered_policy == "run" and capacity < need:
-                    capacity += orgs_cfg.sites[i].capacity_persons
-                    site_cost[name] += orgs_cfg.sites[i].fixed_cost_eur_per_year * price_ix
-                else:
-                    site_open[i] = False
-                    closure_cost[name] += orgs_cfg.sites[i].closure_cost_eur * price_ix
-            kept_capacity[name] = capacity
-            shortfall_share[name] = max(0, need - capacity) / need if need > 0 else 0.0
-        provider = max(kept_capacity, key=lambda n: (kept_capacity[n], n)) if kept_capacity else None
-        if provider is not None and kept_capacity[provider] == 0:
-            provider = None
-        tariff_income = dict.fromkeys(members_of, 0.0)
-        bought: dict[str, float] = {}
-        for name, members in members_of.items():
-            beschut_years = float(person_years[k, members, BESCHUT].sum())
-            cost = shortfall_share[name] * beschut_years * money.sheltered_place_tariff_eur_per_person_year * price_ix
-            bought[name] = cost
-            if cost > 0 and provider is not None and provider != name:
-                tariff_income[provider] += cost
+    # which organisations exist in which years, with their members
+    partitions = [partition_for(timeline, int(y)) for y in years]
+    org_years: dict[str, list[int]] = {}
+    org_members: dict[tuple[str, int], list[int]] = {}
+    for k, partition in enumerate(partitions):
+        for name, names in partition.organisations.items():
+            org_years.setdefault(name, []).append(k)
+            org_members[name, k] = sorted(index[m] for m in names)
+    params = {name: orgs_cfg.params(name) for name in org_years}
+    sites = _site_costs(config, params, partitions, org_members, stock_persons, person_years, price_ix)
 
-        for name, members in members_of.items():
-            params = orgs_cfg.params(name)
-            se_m = se_years[k, members, :]  # [member, form]
-            py_m = person_years[k, members, :]
-            total_py = float(py_m.sum())
-            created_now = float(year) in history.created.get(name, [])
-            org_costs = {
-                "wage_cost_eur": float((se_m * paid_wage).sum()) * money.wage_cost_eur_per_se * wage_ix,
-                "wage_subsidy_eur": float(se_m[:, BEGELEID].sum()) * money.wage_subsidy_eur_per_se * wage_ix,
-                "coach_cost_eur": fte_years(history.fte_history.get(name, []), year)
-                * money.coach_cost_eur_per_fte_year
-                * wage_ix,
-                "overhead_eur": (
-                    (params.fixed_overhead_eur_per_year + (params.governance_eur_per_year if len(members) > 1 else 0.0))
-                    * wage_ix
-                    * (total_py > 0)
-                    + float((py_m * np.array([params.staff_cost_eur_per_person_year[f] for f in WORK_FORMS])).sum())
-                    * wage_ix
-                ),
-                "site_cost_eur": site_cost[name] + bought[name],
-                "transition_cost_eur": closure_cost[name] + (params.setup_cost_eur * wage_ix if created_now else 0.0),
+    fin: dict[str, list[np.ndarray]] = {c: [] for c in (*COST_COLUMNS, "subsidy_eur", "added_value_eur", "year")}
+    fin_org: list[str] = []
+    fin_muni: list[str] = []
+    org_cols: dict[str, list] = {c: [] for c in schema.ORGANISATIONS.names if c not in ("scenario", "replication")}
+    for name, ks in org_years.items():
+        p = params[name]
+        staff = np.array([p.staff_cost_eur_per_person_year[f] for f in WORK_FORMS])
+        coach_fte_years = fte_years(history.fte_history.get(name, []), years)
+        coach_fte_end = fte_at(history.fte_history.get(name, []), years + 1.0)
+        created = set(history.created.get(name, []))
+        # runs of consecutive years with the same members
+        runs: list[list[int]] = []
+        for k in ks:
+            if runs and runs[-1][-1] == k - 1 and org_members[name, k] == org_members[name, runs[-1][-1]]:
+                runs[-1].append(k)
+            else:
+                runs.append([k])
+        for run in runs:
+            kk = np.array(run)
+            members = org_members[name, run[0]]
+            se_m = se_years[kk][:, members, :]  # [year, member, form]
+            py_m = person_years[kk][:, members, :]
+            total_py = py_m.sum(axis=(1, 2))
+            fixed = p.fixed_overhead_eur_per_year + (p.governance_eur_per_year if len(members) > 1 else 0.0)
+            costs = {
+                "wage_cost_eur": (se_m * paid_wage).sum(axis=(1, 2)) * money.wage_cost_eur_per_se * wage_ix[kk],
+                "wage_subsidy_eur": se_m[:, :, BEGELEID].sum(axis=1) * money.wage_subsidy_eur_per_se * wage_ix[kk],
+                "coach_cost_eur": coach_fte_years[kk] * money.coach_cost_eur_per_fte_year * wage_ix[kk],
+                "overhead_eur": (fixed * (total_py > 0) + (py_m * staff).sum(axis=(1, 2))) * wage_ix[kk],
+                "site_cost_eur": sites.running[name][kk] + sites.bought[name][kk],
+                "transition_cost_eur": sites.closure[name][kk]
+                + np.array([p.setup_cost_eur if float(years[k]) in created else 0.0 for k in run]) * wage_ix[kk],
             }
-            added_value = float((se_m * av_per_se).sum()) * price_ix + tariff_income[name]
-            if total_py == 0 and not any(org_costs.values()) and added_value == 0:
-                continue
-            key = _allocation_key(config, members, se_m.sum(axis=1), py_m.sum(axis=1))
-            fin["year"].append(np.full(len(members), year))
-            fin["organisation"].extend([name] * len(members))
-            fin["municipality"].extend(municipalities[m] for m in members)
+            added_value = (se_m * av_per_se).sum(axis=(1, 2)) * price_ix[kk] + sites.tariff_income[name][kk]
+            active = (total_py > 0) | (added_value != 0)
             for c in COST_COLUMNS:
-                fin[c].append(org_costs[c] * key)
-            fin["subsidy_eur"].append(se_m.sum(axis=1) * (money.subsidy_eur_per_se * subsidy_ix))
-            fin["added_value_eur"].append(added_value * key)
-
-            persons = int(stock_persons[k + 1, members, :].sum())
-            se_end = float(stock_se[k + 1, members, :].sum())
-            fte = fte_at(history.fte_history.get(name, []), float(year + 1))
-            se_total = float(se_m.sum())
-            org_rows["year"].append(year)
-            org_rows["organisation"].append(name)
-            org_rows["members"].append(",".join(municipalities[m] for m in members))
-            org_rows["persons"].append(persons)
-            org_rows["se"].append(round(se_end, 6))
-            org_rows["coaches_fte"].append(round(fte, 6))
-            org_rows["persons_per_coach"].append(round(persons / fte, 6) if fte > 0 else None)
-            org_rows["overhead_eur_per_se"].append(
-                round(org_costs["overhead_eur"] / se_total, 2) if se_total > 0 else None
+                active |= costs[c] != 0
+            if not active.any():
+                continue
+            se_by_member = se_m.sum(axis=2)
+            key = _allocation_key(config, members, se_by_member, py_m.sum(axis=2))  # [year, member]
+            rows = np.flatnonzero(active)
+            n_m = len(members)
+            fin["year"].append(np.repeat(years[kk][rows], n_m))
+            fin_org.extend([name] * (len(rows) * n_m))
+            fin_muni.extend([municipalities[m] for m in members] * len(rows))
+            for c in COST_COLUMNS:
+                fin[c].append((costs[c][:, None] * key)[rows].ravel())
+            fin["subsidy_eur"].append(
+                (se_by_member * (money.subsidy_eur_per_se * subsidy_ix[kk])[:, None])[rows].ravel()
             )
+            fin["added_value_eur"].append((added_value[:, None] * key)[rows].ravel())
 
-    def column(name: str) -> np.ndarray:
-        return np.round(np.concatenate(fin[name]), 2) if fin[name] else np.zeros(0)
+            end = kk + 1  # year-end stocks start with the year before the first
+            persons = stock_persons[end][:, members, :].sum(axis=(1, 2))
+            se_total = se_m.sum(axis=(1, 2))
+            fte = coach_fte_end[kk]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                per_coach = np.where(fte > 0, persons / fte, np.nan)
+                overhead_per_se = np.where(se_total > 0, costs["overhead_eur"] / se_total, np.nan)
+            org_cols["year"].append(years[kk][rows])
+            org_cols["organisation"].extend([name] * len(rows))
+            org_cols["members"].extend([",".join(municipalities[m] for m in members)] * len(rows))
+            org_cols["persons"].append(persons[rows])
+            org_cols["se"].append(np.round(stock_se[end][:, members, :].sum(axis=(1, 2)), 6)[rows])
+            org_cols["coaches_fte"].append(np.round(fte, 6)[rows])
+            org_cols["persons_per_coach"].append(np.round(per_coach, 6)[rows])
+            org_cols["overhead_eur_per_se"].append(np.round(overhead_per_se, 2)[rows])
 
-    money_cols = {c: column(c) for c in (*COST_COLUMNS, "subsidy_eur", "added_value_eur")}
+    def cat(parts: list[np.ndarray]) -> np.ndarray:
+        return np.concatenate(parts) if parts else np.zeros(0)
+
+    money_cols = {c: np.round(cat(fin[c]), 2) for c in (*COST_COLUMNS, "subsidy_eur", "added_value_eur")}
     contribution = np.round(
-        sum((money_cols[c] for c in COST_COLUMNS), np.zeros(len(fin["organisation"])))
+        sum((money_cols[c] for c in COST_COLUMNS), np.zeros(len(fin_org)))
         - money_cols["subsidy_eur"]
         - money_cols["added_value_eur"],
         2,
     )
-    n = len(fin["organisation"])
+    n = len(fin_org)
     finance = pa.table(
         {
             "scenario": pa.array([scenario] * n, pa.string()),
             "replication": pa.array(np.full(n, replication, np.int32)),
-            "year": pa.array(np.concatenate(fin["year"]) if n else np.zeros(0), pa.int16()),
-            "organisation": pa.array(fin["organisation"], pa.string()),
-            "municipality": pa.array(fin["municipality"], pa.string()),
+            "year": pa.array(cat(fin["year"]).astype(np.int16)),
+            "organisation": pa.array(fin_org, pa.string()),
+            "municipality": pa.array(fin_muni, pa.string()),
             **{c: pa.array(money_cols[c], pa.float64()) for c in schema.FINANCE.names if c in money_cols},
             "municipal_contribution_eur": pa.array(contribution, pa.float64()),
         },
         schema=schema.FINANCE,
     )
-    m = len(org_rows["year"])
+    m = len(org_cols["organisation"])
     organisations = pa.table(
         {
             "scenario": pa.array([scenario] * m, pa.string()),
             "replication": pa.array(np.full(m, replication, np.int32)),
-            "year": pa.array(org_rows["year"], pa.int16()),
-            "organisation": pa.array(org_rows["organisation"], pa.string()),
-            "members": pa.array(org_rows["members"], pa.string()),
-            "persons": pa.array(org_rows["persons"], pa.int32()),
-            "se": pa.array(org_rows["se"], pa.float64()),
-            "coaches_fte": pa.array(org_rows["coaches_fte"], pa.float64()),
-            "persons_per_coach": pa.array(org_rows["persons_per_coach"], pa.float64()),
-            "overhead_eur_per_se": pa.array(org_rows["overhead_eur_per_se"], pa.float64()),
+            "year": pa.array(cat(org_cols["year"]).astype(np.int16)),
+            "organisation": pa.array(org_cols["organisation"], pa.string()),
+            "members": pa.array(org_cols["members"], pa.string()),
+            "persons": pa.array(cat(org_cols["persons"]).astype(np.int32)),
+            "se": pa.array(cat(org_cols["se"]), pa.float64()),
+            "coaches_fte": pa.array(cat(org_cols["coaches_fte"]), pa.float64()),
+            "persons_per_coach": pa.array(cat(org_cols["persons_per_coach"]), pa.float64(), from_pandas=True),
+            "overhead_eur_per_se": pa.array(cat(org_cols["overhead_eur_per_se"]), pa.float64(), from_pandas=True),
         },
         schema=schema.ORGANISATIONS,
     )
     return finance, organisations
 
 
+@dataclass(frozen=True, eq=False)
+class SiteCosts:
+    """Per organisation name, arrays over the horizon's years (EUR)."""
+
+    running: dict[str, np.ndarray]
+    bought: dict[str, np.ndarray]
+    closure: dict[str, np.ndarray]
+    tariff_income: dict[str, np.ndarray]
+
+
+def _site_costs(
+    config: Config,
+    params: dict[str, OrganisationParams],
+    partitions: list[Partition],
+    org_members: dict[tuple[str, int], list[int]],
+    stock_persons: np.ndarray,
+    person_years: np.ndarray,
+    price_ix: np.ndarray,
+) -> SiteCosts:
+    """Year by year: which sites stay open, what closes, what is bought from whom (see the module doc)."""
+    assert config.money is not None and config.organisations is not None
+    orgs_cfg = config.organisations
+    tariff = config.money.sheltered_place_tariff_eur_per_person_year
+    index = {m: i for i, m in enumerate(config.municipalities)}
+    n_y = len(partitions)
+    names = {name for p in partitions for name in p.organisations}
+    out = SiteCosts(*({name: np.zeros(n_y) for name in names} for _ in range(4)))
+    site_open = [True] * len(orgs_cfg.sites)
+    site_muni = [index[s.municipality] for s in orgs_cfg.sites]
+    by_size = sorted(
+        range(len(orgs_cfg.sites)), key=lambda i: (-orgs_cfg.sites[i].capacity_persons, orgs_cfg.sites[i].name)
+    )
+    beschut_need = stock_persons[:, :, BESCHUT]  # year-end stocks: row k is the end of the year before year k
+    beschut_years = person_years[:, :, BESCHUT]
+    for k, partition in enumerate(partitions):
+        kept: dict[str, int] = {}
+        shortfall: dict[str, float] = {}
+        for name in partition.organisations:
+            members = org_members[name, k]
+            policy = params[name].sheltered_policy
+            need = int(beschut_need[k, members].sum())
+            capacity = 0
+            for i in by_size:
+                if not site_open[i] or site_muni[i] not in members:
+                    continue
+                site = orgs_cfg.sites[i]
+                if policy == "run" and capacity < need:
+                    capacity += site.capacity_persons
+                    out.running[name][k] += site.fixed_cost_eur_per_year * price_ix[k]
+                else:
+                    site_open[i] = False
+                    out.closure[name][k] += site.closure_cost_eur * price_ix[k]
+            kept[name] = capacity
+            shortfall[name] = max(0, need - capacity) / need if need > 0 else 0.0
+        provider = max(kept, key=lambda n: (kept[n], n))
+        for name in partition.organisations:
+            cost = shortfall[name] * float(beschut_years[k, org_members[name, k]].sum()) * tariff * price_ix[k]
+            out.bought[name][k] = cost
+            if cost > 0 and kept[provider] > 0 and provider != name:
+                out.tariff_income[provider][k] += cost
+    return out
+
+
 def _allocation_key(config: Config, members: list[int], se: np.ndarray, persons: np.ndarray) -> np.ndarray:
-    """Each member's share of an organisation's costs in a year; equal shares when the basis is all zero."""
+    """Each member's share of an organisation's costs, per year: [year, member]; equal when the basis is zero."""
     assert config.money is not None
     if config.money.allocation_key == "fixed":
-        basis = np.array([config.money.fixed_allocation[config.municipalities[m]] for m in members])
+        share = np.array([config.money.fixed_allocation[config.municipalities[m]] for m in members])
+        basis = np.broadcast_to(share, se.shape)
     elif config.money.allocation_key == "persons_share":
         basis = persons
     else:
         basis = se
-    total = float(basis.sum())
-    return basis / total if total > 0 else np.full(len(members), 1.0 / len(members))
+    total = basis.sum(axis=1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(total > 0, basis / np.where(total > 0, total, 1.0), 1.0 / len(members))

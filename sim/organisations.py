@@ -16,7 +16,7 @@ contract (job security).
 
 from __future__ import annotations
 
-import itertools
+import heapq
 import math
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
@@ -58,6 +58,7 @@ class Organisation:
     active: bool = True
     generation: int = 0
     persons: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    pool: list[tuple[float, int]] = field(default_factory=list)
 
     def slots(self, fte: float) -> int:
         return max(1, math.floor(fte * self.params.coach_trajectories_per_fte + 1e-9)) if fte > 0 else 1
@@ -86,7 +87,9 @@ class Workforce:
     placement_end: np.ndarray = field(init=False)
     crew: np.ndarray = field(init=False)
     crew_end: list[float] = field(default_factory=list)
-    next_due: float = math.inf
+    crew_members: list[np.ndarray] = field(default_factory=list)
+    due: list[tuple[float, int, int]] = field(default_factory=list)
+    on_return: Callable[[int], None] | None = None
     moves: list[tuple[int, float, int]] = field(default_factory=list)
     waits: list[tuple[int, float, float]] = field(default_factory=list)
 
@@ -119,31 +122,40 @@ class Workforce:
         self.moves.append((person, at, form))
 
     def settle(self, now: float) -> None:
-        """Apply placement and group-contract ends due by `now`, in time order, at their own times."""
-        if now < self.next_due:
-            return
-        due = np.flatnonzero(self.placement_end <= now)
-        ends: list[tuple[float, int, int]] = [(float(self.placement_end[i]), 0, int(i)) for i in due]
-        for c, end in enumerate(self.crew_end):
-            if end <= now:
-                ends.extend((end, 1, int(i)) for i in np.flatnonzero(self.crew == c))
-                self.crew_end[c] = math.inf
-        for at, _, person in sorted(ends):
-            self.placement_end[person] = math.inf
-            self.crew[person] = -1
-            if self.exit_time[person] > at and self.form[person] != BESCHUT:
-                self.set_form(person, BESCHUT, at)
-        self.next_due = min(float(self.placement_end.min(initial=math.inf)), min(self.crew_end, default=math.inf))
+        """Apply placement and group-contract ends due by `now`, in time order, at their own times.
+
+        Ends wait in a heap of (time, kind, id); an entry whose end was changed since is stale and skipped.
+        """
+        due = self.due
+        while due and due[0][0] <= now:
+            at, kind, ident = heapq.heappop(due)
+            if kind == 0:
+                if self.placement_end[ident] != at:
+                    continue
+                self.placement_end[ident] = math.inf
+                persons = [ident]
+            else:
+                if self.crew_end[ident] != at:
+                    continue
+                self.crew_end[ident] = math.inf
+                persons = [int(i) for i in self.crew_members[ident] if self.crew[i] == ident]
+                self.crew[persons] = -1
+            for person in persons:
+                if self.exit_time[person] > at and self.form[person] != BESCHUT:
+                    self.set_form(person, BESCHUT, at)
+                    if self.on_return is not None:
+                        self.on_return(person)
 
     def end_placement_at(self, person: int, end: float) -> None:
         self.placement_end[person] = end
-        self.next_due = min(self.next_due, end)
+        heapq.heappush(self.due, (end, 0, person))
 
     def new_crew(self, persons: np.ndarray, end: float) -> None:
         c = len(self.crew_end)
         self.crew_end.append(end)
+        self.crew_members.append(np.asarray(persons))
         self.crew[persons] = c
-        self.next_due = min(self.next_due, end)
+        heapq.heappush(self.due, (end, 1, c))
 
 
 class World:
@@ -178,6 +190,7 @@ class World:
         self.start_persons = np.maximum(se_share, 1.0)
         self.timeline = timeline
         self.interarrival: Callable[[float], float] = self._exponential
+        workforce.on_return = self.seek_placement
 
     # ------------------------------------------------------------------------------------------ helpers
 
@@ -196,12 +209,54 @@ class World:
     def org_of(self, person: int) -> Organisation | None:
         return self.org_of_muni[int(self.people.municipality[person])]
 
-    def candidates(self, org: Organisation, now: float) -> np.ndarray:
-        """People of `org` in beschut_binnen seeking a placement, most placeable first."""
+    def fill_pool(self, org: Organisation, now: float) -> None:
+        """Everybody of `org` who may seek a placement, in a heap by placeability (most placeable first)."""
         p = self.people
-        idx = self.present_members(org, now)
-        idx = idx[(p.form[idx] == BESCHUT) & ~p.busy[idx] & (p.placeability[idx] < org.params.placement_ambition)]
-        return idx[np.argsort(p.placeability[idx], kind="stable")]
+        idx = org.persons
+        idx = idx[
+            (p.exit_time[idx] > now) & (p.form[idx] == BESCHUT) & (p.placeability[idx] < org.params.placement_ambition)
+        ]
+        org.pool = [(float(p.placeability[i]), int(i)) for i in idx]
+        heapq.heapify(org.pool)
+
+    def seek_placement(self, person: int) -> None:
+        """`person` is back in beschut_binnen: a candidate again if their organisation's ambition allows."""
+        org = self.org_of(person)
+        u = float(self.people.placeability[person])
+        if org is not None and u < org.params.placement_ambition:
+            heapq.heappush(org.pool, (u, person))
+
+    def candidates(self, org: Organisation, now: float, wanted: int = 1) -> list[int]:
+        """Take up to `wanted` candidates of `org` from its pool, most placeable first.
+
+        Entries are checked when taken (still employed, in beschut_binnen, not in a trajectory, still of this
+        organisation); stale ones are dropped, since whatever makes somebody a candidate again puts them back.
+        """
+        p = self.people
+        taken: list[int] = []
+        not_yet: list[tuple[float, int]] = []
+        while org.pool and len(taken) < wanted:
+            item = heapq.heappop(org.pool)
+            person = item[1]
+            if (
+                p.exit_time[person] <= now
+                or p.form[person] != BESCHUT
+                or p.busy[person]
+                or person in taken
+                or self.org_of(person) is not org
+            ):
+                continue
+            if p.entry[person] > now:
+                not_yet.append(item)
+                continue
+            taken.append(person)
+        for item in not_yet:
+            heapq.heappush(org.pool, item)
+        return taken
+
+    def give_back(self, org: Organisation, persons: list[int]) -> None:
+        for person in persons:
+            heapq.heappush(org.pool, (float(self.people.placeability[person]), person))
 
     def counts_by_form(self, org: Organisation, now: float) -> np.ndarray:
         return np.bincount(self.people.form[self.present_members(org, now)], minlength=len(WORK_FORMS))
@@ -279,6 +334,7 @@ class World:
             self.org_of_muni[m] = next(o for o in new_orgs.values() if m in o.members)
         for name, org in new_orgs.items():
             self.update_network(org, now)
+            self.fill_pool(org, now)
             if old_of_muni == [None] * len(self.municipalities):
                 self.set_fte(org, self.coach_target(org, self.counts_by_form(org, now)), now)
             else:
@@ -362,16 +418,15 @@ def employer_openings(world: World, org: Organisation, form: int, generation: in
         if not world.running(org, generation):
             return
         world.people.settle(env.now)
-        candidates = world.candidates(org, env.now)
-        if len(candidates):
-            env.process(placement(world, org, int(candidates[0]), form))
+        for person in world.candidates(org, env.now):
+            world.people.busy[person] = True
+            env.process(placement(world, org, person, form))
 
 
 def placement(world: World, org: Organisation, person: int, form: int) -> Process:
     """A placement trajectory: wait for a job coach, be coached, then start with the employer."""
     env = world.env
     people = world.people
-    people.busy[person] = True
     asked = env.now
     with org.coaches.request() as request:
         yield request
@@ -379,8 +434,11 @@ def placement(world: World, org: Organisation, person: int, form: int) -> Proces
         yield env.timeout(org.params.coaching_weeks / WEEKS_PER_YEAR)
     people.busy[person] = False
     people.settle(env.now)
-    if people.exit_time[person] > env.now and people.form[person] == BESCHUT and world.org_of(person) is org:
-        world.start_placement(person, form, env.now, waited)
+    if people.exit_time[person] > env.now and people.form[person] == BESCHUT:
+        if world.org_of(person) is org:
+            world.start_placement(person, form, env.now, waited)
+        else:  # a reorganisation came in between: the new organisation takes the person up
+            world.seek_placement(person)
 
 
 def group_contracts(world: World, org: Organisation, generation: int) -> Process:
@@ -393,13 +451,14 @@ def group_contracts(world: World, org: Organisation, generation: int) -> Process
         if not world.running(org, generation):
             return
         world.people.settle(env.now)
-        crew = world.candidates(org, env.now)[:size]
-        if len(crew) >= max(1, size // 2):
+        crew = world.candidates(org, env.now, size)
+        if len(crew) < max(1, size // 2):
+            world.give_back(org, crew)
+        else:
             for person in crew:
-                world.people.set_form(int(person), GROEP, env.now)
-            world.people.new_crew(
-                crew, env.now + float(world.rng.exponential(org.params.group_contract_duration_years_mean))
-            )
+                world.people.set_form(person, GROEP, env.now)
+            duration = float(world.rng.exponential(org.params.group_contract_duration_years_mean))
+            world.people.new_crew(np.array(crew, np.int64), env.now + duration)
 
 
 def staffing_review(world: World, org: Organisation, generation: int) -> Process:
@@ -429,20 +488,22 @@ def staffing_change(world: World, org: Organisation, fte: float, delay: float, g
         world.set_fte(org, fte, world.env.now)
 
 
-def fte_years(history: list[tuple[float, float]], year: int) -> float:
-    """Coach FTE integrated over calendar year `year` from a piecewise-constant history."""
-    total = 0.0
-    for (t0, fte), (t1, _) in itertools.pairwise([*history, (math.inf, 0.0)]):
-        lo, hi = max(t0, year), min(t1, year + 1)
-        if hi > lo:
-            total += fte * (hi - lo)
-    return total
+def fte_years(history: list[tuple[float, float]], years: np.ndarray) -> np.ndarray:
+    """Coach FTE integrated over each calendar year in `years`, from a piecewise-constant history."""
+    if not history:
+        return np.zeros(len(years))
+    t0 = np.array([t for t, _ in history])
+    fte = np.array([f for _, f in history])
+    t1 = np.append(t0[1:], np.inf)
+    y = np.asarray(years, float)[:, None]
+    overlap = np.clip(np.minimum(t1[None, :], y + 1) - np.maximum(t0[None, :], y), 0.0, None)
+    return overlap @ fte
 
 
-def fte_at(history: list[tuple[float, float]], t: float) -> float:
-    """Coach FTE just before time `t` (the last change strictly before it)."""
-    value = 0.0
-    for t0, fte in history:
-        if t0 < t:
-            value = fte
-    return value
+def fte_at(history: list[tuple[float, float]], times: np.ndarray) -> np.ndarray:
+    """Coach FTE just before each of `times` (the last change strictly before it; 0 before any)."""
+    if not history:
+        return np.zeros(len(times))
+    t0 = np.array([t for t, _ in history])
+    fte = np.append(0.0, [f for _, f in history])
+    return fte[np.searchsorted(t0, np.asarray(times, float), side="left")]

@@ -392,11 +392,15 @@ class OrganisationParams(Frozen):
 
 
 class NetworkConfig(Frozen):
-    """The employer network: openings a year = reference rate x (network share x multiplier) ** elasticity.
+    """The employer network and the openings it produces.
 
-    The network is a share per municipality (1.0 in all at the start); an organisation's network is the sum
-    over its members. A municipality that changes organisation loses `loss_on_move` of its share (contacts
-    that stayed with the old account managers). Elasticity below 1 means diminishing returns.
+    Each municipality holds a share of the region's network: its share of the employees at the start. An
+    organisation's network is the sum of its members' shares, each scaled by the part of that municipality's
+    workforce still employed (a network lives on the people it places), times the organisation's
+    `network_multiplier`. Openings a year = reference rate x network ** elasticity: the whole region at the
+    start gets the reference rate, and an elasticity below 1 gives diminishing returns (so, by itself, a split
+    raises the openings per employee). A municipality that changes organisation loses `loss_on_move` of its
+    share (contacts that stay with the old account managers).
     """
 
     openings_per_year_reference: dict[PlacementForm, NonNegative]

@@ -183,11 +183,10 @@ class World:
         self.created: dict[str, list[float]] = {}
         self.fte_history: dict[str, list[tuple[float, float]]] = {}
         present = workforce.present(start)
-        se_share = np.bincount(
-            workforce.municipality[present], weights=np.ones(int(present.sum())), minlength=len(self.municipalities)
-        )
-        self.network_share = se_share / max(se_share.sum(), 1.0)
-        self.start_persons = np.maximum(se_share, 1.0)
+        # each municipality's share of the region's employer network: its share of the employees at the start
+        persons_at_start = np.bincount(workforce.municipality[present], minlength=len(self.municipalities))
+        self.network_share = persons_at_start / max(persons_at_start.sum(), 1)
+        self.start_persons = np.maximum(persons_at_start, 1)
         self.timeline = timeline
         self.interarrival: Callable[[float], float] = self._exponential
         workforce.on_return = self.seek_placement

@@ -136,6 +136,26 @@ def _count(year: np.ndarray, municipality: np.ndarray, mask: np.ndarray, first: 
     return np.bincount(y[keep] * n_m + municipality[mask][keep], minlength=n_y * n_m)
 
 
+def _wait_statistics(moves: Moves, muni: np.ndarray, first: int, n_y: int, n_m: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and 95th percentile (inverted CDF, as numpy's) of coach waits per (year, municipality) cell."""
+    n_cells = n_y * n_m
+    mean = np.full(n_cells, np.nan)
+    p95 = np.full(n_cells, np.nan)
+    if not len(moves.wait_weeks):
+        return mean, p95
+    cell = (np.floor(moves.wait_time).astype(np.int64) - first) * n_m + muni[moves.wait_person]
+    keep = (cell >= 0) & (cell < n_cells)
+    cell, weeks = cell[keep], moves.wait_weeks[keep]
+    count = np.bincount(cell, minlength=n_cells)
+    has = count > 0
+    mean[has] = np.bincount(cell, weights=weeks, minlength=n_cells)[has] / count[has]
+    order = np.lexsort((weeks, cell))
+    starts = np.concatenate([[0], np.cumsum(count)[:-1]])
+    rank = np.ceil(0.95 * count).astype(np.int64) - 1
+    p95[has] = weeks[order][starts[has] + rank[has]]
+    return mean, p95
+
+
 def flows(
     records: PersonRecords, municipalities: tuple[str, ...], years: range, scenario: str, replication: int
 ) -> pa.Table:
@@ -164,15 +184,7 @@ def flows(
         )
     cols["placements_ended"] = _count(move_year, move_muni, moves.form == BESCHUT, first, n_y, n_m)
 
-    mean = np.full(n_y * n_m, np.nan)
-    p95 = np.full(n_y * n_m, np.nan)
-    if len(moves.wait_weeks):
-        w_cell = (np.floor(moves.wait_time).astype(np.int64) - first) * n_m + muni[moves.wait_person]
-        for c in np.unique(w_cell):
-            if 0 <= c < n_y * n_m:
-                w = moves.wait_weeks[w_cell == c]
-                mean[c] = float(w.mean())
-                p95[c] = float(np.quantile(w, 0.95, method="inverted_cdf"))
+    mean, p95 = _wait_statistics(moves, muni, first, n_y, n_m)
     n = n_y * n_m
     data: dict[str, pa.Array] = {
         **_keys(scenario, replication, n),

@@ -460,10 +460,17 @@ class ViabilityConfig(Frozen):
 
 
 class OrganisationsConfig(Frozen):
+    """Organisation parameters, the employer network, the sites, and how a split divides coaches and network.
+
+    `division_key`: on a reorganisation each municipality takes its share of its old organisation's coaches,
+    and holds its share of the region's network, by its employees (`persons`) or their contract size (`se`).
+    """
+
     defaults: OrganisationParams
     overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
     network: NetworkConfig
     sites: list[Site] = Field(default_factory=list)
+    division_key: Literal["persons", "se"] = "persons"
 
     def params(self, name: str) -> OrganisationParams:
         """The parameters of organisation `name`: the defaults with its overrides."""

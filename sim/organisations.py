@@ -73,6 +73,7 @@ class Workforce:
     """
 
     municipality: np.ndarray
+    se: np.ndarray
     entry: np.ndarray
     demographic_exit: np.ndarray
     voluntary_budget: np.ndarray
@@ -183,10 +184,12 @@ class World:
         self.created: dict[str, list[float]] = {}
         self.fte_history: dict[str, list[tuple[float, float]]] = {}
         present = workforce.present(start)
+        # what a split divides (coaches, network) is divided by persons or by SE (config: division_key)
+        self.weight = workforce.se if self.orgs_config.division_key == "se" else np.ones(len(workforce.se))
         # each municipality's share of the region's employer network: its share of the employees at the start
-        persons_at_start = np.bincount(workforce.municipality[present], minlength=len(self.municipalities))
-        self.network_share = persons_at_start / max(persons_at_start.sum(), 1)
-        self.start_persons = np.maximum(persons_at_start, 1)
+        at_start = self.weights_by_municipality(present)
+        self.network_share = at_start / max(at_start.sum(), 1e-12)
+        self.start_weight = np.maximum(at_start, 1e-12)
         self.timeline = timeline
         self.interarrival: Callable[[float], float] = self._exponential
         workforce.on_return = self.seek_placement
@@ -270,12 +273,16 @@ class World:
         org.coaches.set_capacity(org.slots(fte))
         self.fte_history.setdefault(org.name, []).append((now, fte))
 
+    def weights_by_municipality(self, mask: np.ndarray) -> np.ndarray:
+        return np.bincount(
+            self.people.municipality[mask], weights=self.weight[mask], minlength=len(self.municipalities)
+        )
+
     def update_network(self, org: Organisation, now: float) -> None:
         """An organisation's network: its members' shares, each scaled by the part of their workforce left."""
-        present = self.people.present(now)
-        persons = np.bincount(self.people.municipality[present], minlength=len(self.municipalities))
+        left = self.weights_by_municipality(self.people.present(now))
         members = list(org.members)
-        org.network = float((self.network_share[members] * persons[members] / self.start_persons[members]).sum())
+        org.network = float((self.network_share[members] * left[members] / self.start_weight[members]).sum())
 
     def opening_rate(self, org: Organisation, per_year_reference: float) -> float:
         """Openings a year: the reference rate times (network x multiplier) ** elasticity."""
@@ -314,14 +321,15 @@ class World:
             new_name = next(n for n, o in new_orgs.items() if m in o.members)
             if old is not None and old.name != new_name:
                 self.network_share[m] *= 1.0 - network.loss_on_move
-        # coaches follow people: each municipality takes its persons' share of its old organisation's coaches
-        inherited = {name: 0.0 for name in new_orgs}
+        # coaches follow people: each municipality takes its share of its old organisation's coaches
+        inherited = dict.fromkeys(new_orgs, 0.0)
+        weight_now = self.weights_by_municipality(present)
         for m in range(len(self.municipalities)):
             old = old_of_muni[m]
             if old is None:
                 continue
-            old_present = present & self.members_mask(old)
-            share = (present & (self.people.municipality == m)).sum() / max(old_present.sum(), 1)
+            old_total = weight_now[list(old.members)].sum()
+            share = weight_now[m] / old_total if old_total > 0 else 0.0
             new_name = next(n for n, o in new_orgs.items() if m in o.members)
             inherited[new_name] += old.coach_fte * share
         for name, org in old_orgs.items():

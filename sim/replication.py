@@ -114,6 +114,7 @@ def simulate_scenario(
     rng = stream(root_seed, replication, "placements")
     workforce = Workforce(
         municipality=pop.municipality,
+        se=pop.se,
         entry=people.draws.entry,
         demographic_exit=people.draws.demographic_exit,
         voluntary_budget=people.draws.voluntary_budget,

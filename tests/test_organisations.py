@@ -132,6 +132,7 @@ def test_a_placement_waits_for_a_busy_coach_exact_trace():
     n = 3
     workforce = Workforce(
         municipality=np.zeros(n, np.int16),
+        se=np.ones(n),
         entry=np.full(n, 2019.0),
         demographic_exit=np.full(n, np.inf),
         voluntary_budget=np.full(n, np.inf),

@@ -377,11 +377,18 @@ class World:
         p = self.people
         now = self.start
         present = p.present(now)
-        for person in np.flatnonzero(present & np.isin(p.form, PLACEMENT_FORMS)):
-            org = self.org_of(int(person))
-            assert org is not None
-            mean = org.params.placement_duration_years_mean[WORK_FORMS[int(p.form[person])]]  # type: ignore[index]
-            p.end_placement_at(int(person), now + float(self.rng.exponential(mean)))
+        placed = np.flatnonzero(present & np.isin(p.form, PLACEMENT_FORMS))
+        mean = np.empty(len(placed))
+        for org in self.organisations.values():
+            durations = org.params.placement_duration_years_mean
+            for form in PLACEMENT_FORMS:
+                mean[(p.form[placed] == form) & np.isin(p.municipality[placed], org.members)] = durations[
+                    WORK_FORMS[form]  # type: ignore[index]
+                ]
+        ends = now + self.rng.exponential(mean) if len(placed) else np.zeros(0)
+        p.placement_end[placed] = ends
+        p.due.extend(zip(ends.tolist(), [0] * len(placed), placed.tolist(), strict=True))
+        heapq.heapify(p.due)
         for org in self.organisations.values():
             group = np.flatnonzero(present & (p.form == GROEP) & self.members_mask(org))
             size = org.params.group_size_persons

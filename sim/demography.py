@@ -87,6 +87,14 @@ class Gompertz:
         """One-year probability of death at exact age `age`."""
         return 1 - math.exp(-self.a * math.exp(self.b * age) * math.expm1(self.b) / self.b)
 
+    def hazard(self, age: np.ndarray, multiplier: float = 1.0) -> np.ndarray:
+        """The force of mortality per year at `age`, times `multiplier`."""
+        return multiplier * self.a * np.exp(self.b * np.asarray(age, dtype=float))
+
+    def cumulative(self, age: np.ndarray, multiplier: float = 1.0) -> np.ndarray:
+        """Integral of the hazard from age 0 to `age` (times `multiplier`); `death_ages` inverts its increments."""
+        return multiplier * self.a / self.b * np.expm1(self.b * np.asarray(age, dtype=float))
+
 
 def fit_gompertz(points: list[tuple[float, float]]) -> Gompertz:
     """Least squares on log one-year cumulative hazards; exact through two points."""
@@ -128,6 +136,11 @@ class PiecewiseHazard:
             edges=np.array([b.from_age for b in cfg.bands], dtype=float),
             rates=np.array([b.hazard_per_year for b in cfg.bands], dtype=float),
         )
+
+    def hazard(self, age: np.ndarray) -> np.ndarray:
+        """The hazard per year at `age` (the rate of the band `age` falls in)."""
+        k = np.clip(np.searchsorted(self.edges, np.asarray(age, dtype=float), side="right") - 1, 0, len(self.edges) - 1)
+        return self.rates[k]
 
     def cumulative(self, age: np.ndarray) -> np.ndarray:
         """Integral of the hazard from age 0 to `age`."""

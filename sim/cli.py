@@ -93,6 +93,142 @@ def population(config: Path, out: Path) -> None:
     click.echo(str(out))
 
 
+run_dir_argument = click.argument("run_dir", type=click.Path(path_type=Path, file_okay=False))
+
+
+def _print_backcast(table: Any, tolerance: float) -> bool:
+    """Print the backcast table; True when every observed figure is matched within the tolerance."""
+    click.echo(f"{'year':>4}  {'quantity':<8} {'observed':>10} {'mean':>10} {'p5':>10} {'p95':>10} {'error':>7}")
+    for row in table.itertuples():
+        click.echo(
+            f"{row.year:>4}  {row.quantity:<8} {row.observed:>10,.0f} {row.simulated_mean:>10,.0f} "
+            f"{row.simulated_p5:>10,.0f} {row.simulated_p95:>10,.0f} {row.relative_error:>+7.2%}"
+        )
+    worst = float(table["relative_error"].abs().max())
+    ok = bool(worst <= tolerance)
+    click.echo(f"backcast: largest relative error {worst:.2%} ({'within' if ok else 'OUTSIDE'} {tolerance:.0%})")
+    return ok
+
+
+@cli.command()
+@run_dir_argument
+@click.option("--top", default=15, show_default=True, help="Rows of the z-table to print (worst first).")
+@click.option("--z-limit", default=4.0, show_default=True, help="Fail when any |z| exceeds this.")
+@input_errors_exit_2
+def validate(run_dir: Path, top: int, z_limit: float) -> None:
+    """Compare the batch means in RUN_DIR with the exact demography oracle.
+
+    For every scenario, municipality, year and quantity (persons and SE at 31 December, exits by reason and
+    inflow during the year): z = (mean - expected) / sqrt(variance / replications). Exits with code 1 when
+    any |z| exceeds the limit, and says where. A national run also shows the backcast.
+
+    \b
+    Example:
+        wsw-sim validate runs/smoke-20190101
+    """
+    from sim.oracle import validate as compare_with_oracle
+    from sim.replication import Model
+    from sim.runfolder import read_table, run_config
+
+    config = run_config(run_dir)
+    stocks = read_table(run_dir, "stocks")
+    flows = read_table(run_dir, "flows")
+    result = compare_with_oracle(Model.prepare(config), stocks, flows, z_limit=z_limit)
+    table = result.table
+    click.echo(
+        f"{'scenario':<18} {'municipality':<15} {'year':>4} {'quantity':<17} {'mean':>11} {'expected':>11} {'z':>7}"
+    )
+    for row in table.head(top).itertuples():
+        click.echo(
+            f"{row.scenario:<18} {row.municipality:<15} {row.year:>4} {row.quantity:<17} "
+            f"{row.mean:>11.4f} {row.expected:>11.4f} {row.z:>+7.2f}"
+        )
+    for scenario, reason in result.skipped.items():
+        click.echo(f"not checked: scenario {scenario} ({reason}); only its inflow count is compared")
+    n_reps = int(table["n_reps"].max()) if len(table) else 0
+    failures = result.failures
+    worst = table.iloc[0] if len(table) else None
+    where = (
+        f" at {worst.scenario} / {worst.municipality} / {worst.year} / {worst.quantity}" if worst is not None else ""
+    )
+    click.echo(
+        f"validate: {len(table)} comparisons, {table['scenario'].nunique()} scenarios, {n_reps} replications; "
+        f"largest |z| {abs(worst.z) if worst is not None else float('nan'):.2f}{where}; "
+        f"{len(failures)} above {z_limit:g}"
+    )
+    backcast_ok = True
+    if config.calibration is not None:
+        from sim.backcast import backcast
+
+        click.echo("")
+        backcast_ok = _print_backcast(backcast(config, stocks), config.calibration.tolerance)
+    if len(table) == 0:
+        click.echo("validate: FAILED, nothing the oracle applies to", err=True)
+        sys.exit(1)
+    if len(failures):
+        first = failures.iloc[0]
+        click.echo(
+            f"validate: FAILED, |z| > {z_limit:g} in {len(failures)} cells, the worst {first.scenario} / "
+            f"{first.municipality} / {first.year} / {first.quantity} (z = {first.z:+.2f})",
+            err=True,
+        )
+        sys.exit(1)
+    if not backcast_ok:
+        sys.exit(1)
+
+
+@cli.command()
+@run_dir_argument
+@click.option("--scenario", default=None, help="Scenario to show (default: the config's first).")
+@input_errors_exit_2
+def backcast(run_dir: Path, scenario: str | None) -> None:
+    """Simulated national persons and SE (scaled up by 1/scale) against the observed figures.
+
+    The observed figures and the tolerance are in the config's [calibration] table. Exits with code 1 when
+    a simulated mean is further from an observed figure than the tolerance.
+
+    \b
+    Example:
+        wsw-sim run configs/national_2016.toml --reps 200 --seed 2016 --out runs
+        wsw-sim backcast runs/national_2016-2016
+    """
+    from sim.backcast import backcast_run
+    from sim.runfolder import run_config
+
+    config = run_config(run_dir)
+    if config.calibration is None:
+        raise ConfigError(config.source, "calibration", "missing table: the run's config has nothing observed")
+    if not _print_backcast(backcast_run(run_dir, scenario), config.calibration.tolerance):
+        sys.exit(1)
+
+
+@cli.command()
+@config_argument
+@input_errors_exit_2
+def calibrate(config: Path) -> None:
+    """Fit the start age profile, illness level and voluntary hazard of CONFIG to its [calibration] figures.
+
+    Exact (through the oracle, no simulation). Prints the values to write into the configs and the expected
+    persons and SE against the observed ones. See README, Calibration.
+
+    \b
+    Example:
+        wsw-sim calibrate configs/national_2016.toml
+    """
+    from sim.calibration import calibrate as fit
+
+    result = fit(load_config(config))
+    click.echo(f"population.age.mean_years      = {result.start_mean_years:.2f}")
+    click.echo(f"population.age.share_over_45   = {result.start_share_over_45:.3f}")
+    click.echo(f"demography.illness bands       = {', '.join(f'{h:.4f}' for h in result.illness_hazards)}")
+    click.echo(f"  (the configured bands times {result.illness_factor:.3f})")
+    click.echo(f"demography.voluntary (all)     = {result.voluntary_hazard_per_year:.4f}")
+    click.echo("")
+    click.echo(result.table.to_string(index=False, float_format=lambda v: f"{v:,.4f}"))
+    click.echo("")
+    click.echo(result.outflow.head(3).to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
+
+
 def main() -> None:
     cli()
 

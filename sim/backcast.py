@@ -1,0 +1,71 @@
+"""The backcast: simulated national persons and SE against the observed figures of the brief.
+
+A national run (`configs/national_2016.toml`) simulates a fraction `population.scale` of the population; its
+stocks are scaled up by 1/scale before they are compared with the observed stocks listed in the config's
+`[calibration]` table. This module reads only tables and the config (no SimPy), so the report can use it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.config import Config, ConfigError
+
+BACKCAST_COLUMNS = (
+    "year",
+    "quantity",
+    "observed",
+    "simulated_mean",
+    "simulated_p5",
+    "simulated_p95",
+    "relative_error",
+)
+
+
+def backcast(config: Config, stocks: pd.DataFrame, scenario: str | None = None) -> pd.DataFrame:
+    """Per observed year and quantity (persons, se): observed, the batch's mean and 5th/95th percentiles.
+
+    `stocks` is the run's stocks table (any number of replications); all municipalities and forms of work
+    are summed per replication, then scaled up by 1/scale. `relative_error` = mean / observed - 1. When the
+    run has several scenarios, `scenario` picks one (default: the config's first).
+    """
+    cal = config.calibration
+    if cal is None:
+        raise ConfigError(config.source, "calibration", "missing table: nothing observed to compare with")
+    scenario = scenario or config.scenario_names[0]
+    mine = stocks[stocks["scenario"].astype(str) == scenario]
+    if mine.empty:
+        raise ConfigError(config.source, "scenarios", f"the run has no stocks for scenario {scenario!r}")
+    per_rep = mine.groupby(["replication", "year"], as_index=False)[["persons", "se"]].sum()
+    scale = config.population.scale
+    rows = []
+    for o in cal.observed:
+        sample = per_rep[per_rep["year"] == o.year]
+        for quantity, observed in (("persons", o.persons), ("se", o.se)):
+            values = sample[quantity].to_numpy(dtype=float) / scale
+            if len(values) == 0:
+                rows.append((o.year, quantity, observed, np.nan, np.nan, np.nan, np.nan))
+                continue
+            mean = float(values.mean())
+            rows.append(
+                (
+                    o.year,
+                    quantity,
+                    float(observed),
+                    mean,
+                    float(np.quantile(values, 0.05)),
+                    float(np.quantile(values, 0.95)),
+                    mean / observed - 1,
+                )
+            )
+    return pd.DataFrame(rows, columns=list(BACKCAST_COLUMNS))
+
+
+def backcast_run(run_dir: str | Path, scenario: str | None = None) -> pd.DataFrame:
+    """`backcast` for a run folder (its manifest's config and its stocks table)."""
+    from sim.runfolder import read_table, run_config
+
+    return backcast(run_config(run_dir), read_table(run_dir, "stocks"), scenario)

@@ -152,7 +152,7 @@ def validate(run_dir: Path, top: int, z_limit: float) -> None:
         f" at {worst.scenario} / {worst.municipality} / {worst.year} / {worst.quantity}" if worst is not None else ""
     )
     click.echo(
-        f"validate: {len(table)} comparisons, {table['scenario'].nunique()} scenarios, {n_reps} replications; "
+        f"validate: {len(table)} comparisons, {table['scenario'].nunique()} scenario(s), {n_reps} replications; "
         f"largest |z| {abs(worst.z) if worst is not None else float('nan'):.2f}{where}; "
         f"{len(failures)} above {z_limit:g}"
     )

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
 from sim.config import Config, ConfigError, config_from_dict
 
@@ -49,7 +50,10 @@ def read_table(run_dir: str | Path, table: str, columns: list[str] | None = None
     if not folder.is_dir():
         raise ConfigError(folder, "", f"not found: the run has no {table} table")
     try:
-        dataset = ds.dataset(folder, format="parquet", partitioning="hive")
+        files = sorted(folder.glob("*/*.parquet"))
+        # the scenario comes from the folder names unless the files carry it too (then the two would clash)
+        in_files = bool(files) and "scenario" in pq.read_schema(files[0]).names
+        dataset = ds.dataset(folder, format="parquet", partitioning=None if in_files else "hive")
         data = dataset.to_table(columns=columns)
     except (OSError, pa.ArrowException) as exc:
         raise ConfigError(folder, "", f"cannot be read as Parquet ({exc})") from None

@@ -1,7 +1,8 @@
 """Test run folders in the batch store's layout, made with `run_replication` (no batch machinery needed).
 
 `RUN_DIR/manifest.json` (config_toml, config_path, root_seed, replications, scenarios) and
-`RUN_DIR/<table>/scenario=<name>/part-00000.parquet`, the scenario only in the folder name.
+`RUN_DIR/<table>/scenario=<name>/part-00000.parquet`, the scenario only in the folder name (or also in the
+files, with `scenario_in_files`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ def write_run_folder(
     root_seed: int,
     replicate: Replicate = run_replication,
     tables: tuple[str, ...] = ("stocks", "flows"),
+    scenario_in_files: bool = False,
 ) -> Path:
     """Run `replications` replications of the config at `config_path` and write them as a run folder."""
     import tomllib
@@ -43,7 +45,9 @@ def write_run_folder(
         whole = pa.concat_tables(pieces[t])
         for scenario in config.scenario_names:
             mask = pa.compute.equal(whole["scenario"], scenario)
-            part = whole.filter(mask).drop_columns(["scenario"])
+            part = whole.filter(mask)
+            if not scenario_in_files:
+                part = part.drop_columns(["scenario"])
             folder = out / t / f"scenario={scenario}"
             folder.mkdir(parents=True, exist_ok=True)
             pq.write_table(part, folder / "part-00000.parquet", compression="zstd")

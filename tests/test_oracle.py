@@ -199,6 +199,19 @@ def test_the_oracle_says_where_it_does_not_apply():
     assert not_applicable(Model.prepare(load_config(SMOKE)), "shared") is None
 
 
+def test_a_run_folder_reads_the_same_whether_the_files_carry_the_scenario_or_not(tmp_path):
+    from sim.runfolder import read_table
+
+    keys = ["scenario", "replication", "year", "municipality", "work_form"]
+    frames = []
+    for in_files in (False, True):
+        run_dir = write_run_folder(SMOKE, tmp_path / str(in_files), 2, 1, scenario_in_files=in_files)
+        frame = read_table(run_dir, "stocks")
+        frames.append(frame[[*keys, "persons", "se"]].sort_values(keys).reset_index(drop=True))
+    assert set(frames[0]["scenario"]) == {"shared", "per_municipality"}
+    pd.testing.assert_frame_equal(frames[0], frames[1])
+
+
 def test_validate_of_a_folder_that_is_no_run_is_bad_input(tmp_path):
     out = CliRunner().invoke(cli, ["validate", str(tmp_path)])
     assert out.exit_code == 2

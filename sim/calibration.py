@@ -28,7 +28,10 @@ from sim.replication import Model
 
 
 def _with(config: Config, **sections: dict[str, Any]) -> Config:
-    """A copy of `config` with fields of its sections replaced (frozen models are copied, not changed)."""
+    """A copy of `config` with fields of nested sections replaced; `population__age` names config.population.age.
+
+    Frozen models are copied along the path, never changed.
+    """
     out = config
     for path, update in sections.items():
         parts = path.split("__")
@@ -62,10 +65,6 @@ class CalibrationResult:
     outflow: pd.DataFrame  # year, reason, expected exits (national scale)
 
 
-def _model(config: Config) -> Model:
-    return Model.prepare(config)
-
-
 def calibrate(config: Config, rounds: int = 6) -> CalibrationResult:
     """Fit the start age profile, the voluntary hazard and the illness level (see the module docstring)."""
     cal = config.calibration
@@ -82,12 +81,12 @@ def calibrate(config: Config, rounds: int = 6) -> CalibrationResult:
     current = config
     for _ in range(rounds):
         for _ in range(8):  # the start age profile, for the current hazards
-            model = _model(current)
+            model = Model.prepare(current)
             got_mean, got_share = expected_age_profile(model, cal.age_year)
             mean += cal.age_mean_years - got_mean
             share += cal.age_share_over_45 - got_share
             current = _with(current, population__age={"mean_years": mean, "share_over_45": share})
-        model = _model(current)
+        model = Model.prepare(current)
         e = expectations(model)
         span = e[(e["year"] > first) & (e["year"] <= last)].groupby("quantity")["expected"].sum() / scale
         share_voluntary = cal.outflow_share_voluntary
@@ -106,7 +105,7 @@ def calibrate(config: Config, rounds: int = 6) -> CalibrationResult:
             demography__illness={"bands": bands},
             demography__voluntary={"hazard_per_year": dict.fromkeys(forms, voluntary)},
         )
-    model = _model(current)
+    model = Model.prepare(current)
     return CalibrationResult(
         start_mean_years=mean,
         start_share_over_45=share,

@@ -229,6 +229,44 @@ def calibrate(config: Path) -> None:
     click.echo(result.outflow.head(3).to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
 
 
+@cli.command("import")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path, dir_okay=False), help="Parquet file.")
+@click.option(
+    "--mapping",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="TOML naming the file's headers for the standard columns (and other spellings of values).",
+)
+@click.option(
+    "--reference-date",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Date at which every age must lie within 16 to 70 (default: today).",
+)
+@input_errors_exit_2
+def import_(file: Path, out: Path, mapping: Path | None, reference_date: Any) -> None:
+    """Validate and pseudonymise a personnel FILE (CSV, .xlsx or Parquet) into a population Parquet file.
+
+    Needs the salt in the environment variable WSW_SIM_SALT. Every bad row is reported at once (exit 2,
+    nothing written). Columns the model does not use (name, BSN, address...) are dropped; employee ids
+    become salted-hash pseudonyms; birth dates keep year and month.
+
+    \b
+    Example:
+        export WSW_SIM_SALT="$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
+        wsw-sim import personeel_2019.csv --out data/population_2019.parquet
+    """
+    from sim.personnel import import_to_parquet, summary
+
+    reference = reference_date.date() if reference_date is not None else None
+    result = import_to_parquet(file, out, mapping, reference)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(summary(result.population))
+    click.echo(str(out))
+
+
 def main() -> None:
     cli()
 

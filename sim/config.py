@@ -139,12 +139,16 @@ class SETargets(Frozen):
         return self
 
 
+MAX_PERSONS = 500_000
+"""Five times the national Wsw workforce at its peak (about 100,000): more is a typo, and would exhaust memory."""
+
+
 class PopulationConfig(Frozen):
     """Where the starting population comes from: a synthetic generator or an imported file."""
 
     file: Path | None = None
     seed: int = Field(default=0, ge=0)
-    persons: int = Field(default=0, ge=0)
+    persons: int = Field(default=0, ge=0, le=MAX_PERSONS)
     scale: float = Field(default=1.0, gt=0, le=1)
     municipality_shares: dict[Municipality, Fraction]
     share_men: Fraction = 0.6
@@ -574,6 +578,8 @@ def _extract_param_specs(node: Any, path: str, specs: dict[str, ParamSpec], sour
 def _field_name(loc: tuple[int | str, ...]) -> str:
     out = ""
     for part in loc:
+        if part == "[key]":  # pydantic's marker for a bad dict key: the key itself is already named
+            continue
         if isinstance(part, int):
             out += f"[{part}]"
         else:
@@ -598,7 +604,7 @@ def config_from_dict(raw: Mapping[str, Any], source: str = "<config>", base_dir:
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = tuple(err["loc"])
-        msg = err["msg"]
+        msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = "unknown key"
         elif err["type"] == "missing":

@@ -257,7 +257,20 @@ def read_population(path: str | Path, municipalities: tuple[str, ...]) -> Popula
     missing = [name for name in POPULATION_SCHEMA.names if name not in table.column_names]
     if missing:
         raise ConfigError(source, missing[0], "missing column")
-    cols = {name: table.column(name).to_numpy(zero_copy_only=False) for name in POPULATION_SCHEMA.names}
+    cols = {}
+    for fld in POPULATION_SCHEMA:  # a file written by another tool: empty cells and wrong types are input errors
+        column = table.column(fld.name)
+        if column.null_count:
+            raise ConfigError(source, fld.name, f"{column.null_count} empty value(s)")
+        try:
+            column = column.cast(fld.type)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            raise ConfigError(source, fld.name, f"values of type {column.type} cannot be read as {fld.type}") from None
+        cols[fld.name] = column.to_numpy(zero_copy_only=False)
+    if len(cols["birth_month"]) and not np.all((cols["birth_month"] >= 1) & (cols["birth_month"] <= 12)):
+        raise ConfigError(source, "birth_month", "every birth_month must lie in 1 to 12")
+    if len(np.unique(cols["person_id"])) != len(cols["person_id"]):
+        raise ConfigError(source, "person_id", "person ids must be unique")
     start = cols["wsw_start_date"]
     wsw_start = np.array([d.year * 12 + d.month - 1 for d in start.astype("datetime64[D]").tolist()], np.int32)
     birth_month = (cols["birth_year"].astype(np.int32) * 12 + cols["birth_month"].astype(np.int32) - 1).astype(np.int32)

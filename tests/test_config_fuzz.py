@@ -317,3 +317,37 @@ def test_missing_and_unreadable_population_file(tmp_path: Path) -> None:
         assert "Traceback" not in result.output
     ok = check(config_with_population(tmp_path, "elsewhere.parquet"))
     assert ok.exit_code == 0, ok.output
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "message"),
+    [
+        ("wsw_start_date", [None, dt.date(1990, 1, 1)], "1 empty value"),
+        ("birth_year", ["1960", "x"], "cannot be read as int16"),
+        ("se", ["1", "x"], "cannot be read as double"),
+        ("birth_month", [13, 1], "1 to 12"),
+        ("person_id", ["a", "a"], "unique"),
+    ],
+)
+def test_malformed_population_file(tmp_path: Path, column: str, values: list[Any], message: str) -> None:
+    """A population Parquet written by another tool: empty cells, wrong types, odd values (these crashed)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    data: dict[str, Any] = {
+        "person_id": ["a", "b"],
+        "municipality": ["Almelo", "Tubbergen"],
+        "birth_year": [1960, 1970],
+        "birth_month": [1, 2],
+        "sex": ["M", "V"],
+        "se": [1.0, 0.5],
+        "work_form": ["beschut_binnen", "begeleid_werken"],
+        "disability_type": ["onbekend", "psychisch"],
+        "wsw_start_date": [dt.date(1990, 1, 1), dt.date(1995, 1, 1)],
+        column: values,
+    }
+    pq.write_table(pa.table(data), tmp_path / "pop.parquet")
+    result = check(config_with_population(tmp_path, "pop.parquet"))
+    assert result.exit_code == 2, result.output
+    assert f"{tmp_path / 'pop.parquet'}: {column}: " in result.stderr and message in result.stderr, result.stderr
+    assert "Traceback" not in result.output

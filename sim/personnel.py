@@ -26,7 +26,7 @@ import os
 import re
 import tomllib
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from hashlib import sha256
@@ -152,10 +152,17 @@ class ImportResult:
 
 @dataclass(frozen=True)
 class RawTable:
-    """A file's header and rows as values (str, numbers, dates or None), each with its row number."""
+    """A file's header, the columns kept, and the rows as values of those columns only (str, numbers, dates or
+    None), each with its row number. The other columns' cells are dropped as each row is read."""
 
     header: list[str]
+    kept: list[int]
     rows: list[tuple[int, list[Any]]]
+    misaligned: list[tuple[int, int]] = field(default_factory=list)  # (row, cells) of CSV rows that do not fit
+
+
+Choose = Callable[[list[str]], list[int]]
+"""Given the header, the positions of the columns to keep."""
 
 
 def _normalise(text: str) -> str:
@@ -191,29 +198,38 @@ def _delimiter(first_line: str) -> str:
     return best
 
 
-def _read_csv(path: Path) -> RawTable:
+def _read_csv(path: Path, choose: Choose) -> RawTable:
     text = _decode(path.read_bytes(), path)
     lines = text.splitlines()
     first = next((line for line in lines if line.strip()), "")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first))
     header: list[str] | None = None
+    kept: list[int] = []
     rows: list[tuple[int, list[Any]]] = []
+    misaligned: list[tuple[int, int]] = []
     try:
         for number, record in enumerate(reader, start=1):
             if not any(cell.strip() for cell in record):
                 continue  # blank lines still count, so row numbers match a spreadsheet's
             if header is None:
                 header = record
-            else:
-                rows.append((number, list(record)))
+                kept = choose(header)
+                continue
+            if len(record) != len(header):
+                # a delimiter inside an unquoted value shifts every later cell: the row cannot be trusted, and
+                # its cells may hold a name where a municipality should be, so none is shown. Even an extra
+                # empty cell at the end is refused: with an empty last column, that is what a shift looks like.
+                misaligned.append((number, len(record)))
+                continue
+            rows.append((number, [record[i] for i in kept]))
     except csv.Error as exc:  # the message names a line, never its content
         raise PersonnelFileError(path, f"is not a readable CSV file ({exc})") from None
     if header is None:
         raise PersonnelFileError(path, "is empty")
-    return RawTable(header=header, rows=rows)
+    return RawTable(header=header, kept=kept, rows=rows, misaligned=misaligned)
 
 
-def _read_xlsx(path: Path, sheet: str | None) -> RawTable:
+def _read_xlsx(path: Path, sheet: str | None, choose: Choose) -> RawTable:
     import openpyxl
 
     try:
@@ -228,6 +244,7 @@ def _read_xlsx(path: Path, sheet: str | None) -> RawTable:
             raise PersonnelFileError(path, f"has no sheet {sheet!r} (sheets: {', '.join(book.sheetnames)})")
         ws = book[sheet] if sheet is not None else book.worksheets[0]
         header: list[str] | None = None
+        kept: list[int] = []
         rows: list[tuple[int, list[Any]]] = []
         for number, values in enumerate(ws.iter_rows(min_row=1, min_col=1, values_only=True), start=1):
             cells = list(values)
@@ -235,30 +252,34 @@ def _read_xlsx(path: Path, sheet: str | None) -> RawTable:
                 continue
             if header is None:
                 header = ["" if v is None else str(v) for v in cells]
+                kept = choose(header)
             else:
-                rows.append((number, cells))
+                rows.append((number, [cells[i] if i < len(cells) else None for i in kept]))
     finally:
         book.close()
     if header is None:
         raise PersonnelFileError(path, "the sheet is empty")
-    return RawTable(header=header, rows=rows)
+    return RawTable(header=header, kept=kept, rows=rows)
 
 
-def _read_parquet(path: Path) -> RawTable:
+def _read_parquet(path: Path, choose: Choose) -> RawTable:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
-        table = pq.read_table(path)
+        header = list(pq.read_schema(path).names)
+        kept = choose(header)
+        table = pq.read_table(path, columns=[header[i] for i in kept])  # the other columns are never read
     except (OSError, pa.ArrowException) as exc:
         raise PersonnelFileError(path, f"cannot be read as Parquet ({exc.__class__.__name__})") from None
     columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
     rows = [(i + 2, [col[i] for col in columns]) for i in range(table.num_rows)]
-    return RawTable(header=list(table.column_names), rows=rows)
+    return RawTable(header=header, kept=kept, rows=rows)
 
 
-def read_raw(path: Path, sheet: str | None = None) -> RawTable:
-    """Read any supported file; the kind comes from its first bytes, then its extension."""
+def read_raw(path: Path, choose: Choose, sheet: str | None = None) -> RawTable:
+    """Read any supported file, keeping the columns `choose` picks from the header; the kind of file comes
+    from its first bytes, then its extension."""
     try:
         with open(path, "rb") as fh:
             magic = fh.read(8)
@@ -270,13 +291,13 @@ def read_raw(path: Path, sheet: str | None = None) -> RawTable:
         raise PersonnelFileError(path, f"cannot be read ({exc.strerror or exc.__class__.__name__})") from None
     suffix = path.suffix.lower()
     if magic.startswith(b"PAR1"):
-        return _read_parquet(path)
+        return _read_parquet(path, choose)
     if magic.startswith(b"PK\x03\x04") or suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(path, sheet)
+        return _read_xlsx(path, sheet, choose)
     if magic.startswith(b"\xd0\xcf\x11\xe0") or suffix == ".xls":
         raise PersonnelFileError(path, "is an old Excel .xls file; save it as .xlsx or CSV first")
     try:
-        return _read_csv(path)
+        return _read_csv(path, choose)
     except OSError as exc:
         raise PersonnelFileError(path, f"cannot be read ({exc.strerror or exc.__class__.__name__})") from None
 
@@ -482,8 +503,9 @@ def salt_from_environment(environ: Mapping[str, str] | None = None) -> str:
 
 
 def _rows_with_columns(raw: RawTable, found: dict[str, int]) -> Iterator[tuple[int, dict[str, Any]]]:
+    position = {c: raw.kept.index(i) for c, i in found.items()}
     for number, cells in raw.rows:
-        yield number, {c: (cells[i] if i < len(cells) else None) for c, i in found.items()}
+        yield number, {c: cells[i] for c, i in position.items()}
 
 
 def import_personnel(
@@ -493,7 +515,8 @@ def import_personnel(
     reference: date | None = None,
 ) -> ImportResult:
     """Read, validate and pseudonymise a personnel file. Every bad cell is collected before raising
-    `PersonnelFileError` (nothing is returned then); identifying columns are never read past the header.
+    `PersonnelFileError` (nothing is returned then); the cells of other columns are dropped as
+    each row is read (and not read at all from Parquet).
 
     `reference` is the date at which ages must lie within 16 to 70 years (default: today).
     """
@@ -501,8 +524,14 @@ def import_personnel(
     mapping = mapping or ColumnMapping()
     reference = reference or date.today()
     ref_month = month_index(reference)
-    raw = read_raw(path, mapping.sheet)
-    found, dropped = _match_columns(raw.header, mapping, path)
+    matched: list[tuple[dict[str, int], list[str]]] = []
+
+    def choose(file_header: list[str]) -> list[int]:
+        matched.append(_match_columns(file_header, mapping, path))
+        return sorted(matched[0][0].values())
+
+    raw = read_raw(path, choose, mapping.sheet)
+    found, dropped = matched[0]
     header = {c: raw.header[i] for c, i in found.items()}
     extra = mapping.values
     municipality_table = {_normalise(prefix + m): m for m in MUNICIPALITIES for prefix in ("", "gemeente ")}
@@ -511,7 +540,15 @@ def import_personnel(
     sex_table = SEX_VALUES | extra.get("sex", {})
     disability_table = DISABILITY_VALUES | extra.get("disability_type", {})
 
-    problems: list[Problem] = []
+    problems = [
+        Problem(
+            number,
+            "(whole row)",
+            None,
+            f"has {cells} cells where the header has {len(raw.header)}: a delimiter inside a value without quotes?",
+        )
+        for number, cells in raw.misaligned
+    ]
     first_row_of: dict[str, int] = {}
     out: dict[str, list[Any]] = {c: [] for c in STANDARD_COLUMNS}
     for number, cells in _rows_with_columns(raw, found):
@@ -572,7 +609,7 @@ def import_personnel(
         if row_ok:
             for column in STANDARD_COLUMNS:
                 out[column].append(parsed[column])
-    if not raw.rows:
+    if not raw.rows and not raw.misaligned:
         raise PersonnelFileError(path, "has a header but no rows")
     if problems:
         position = {header[c]: found[c] for c in found}

@@ -430,3 +430,24 @@ def test_imported_population_runs_a_replication(tmp_path: Path) -> None:
         if y == 2018:  # the start stock, at 31 December before the first year
             start[s, m] = start.get((s, m), 0) + p
     assert start == {(s, m): n for s in config.scenario_names for m, n in (("Almelo", 40), ("Tubbergen", 20))}
+
+
+def test_shifted_row_is_reported_without_its_cells(tmp_path: Path) -> None:
+    """An unquoted comma in a name shifts the later cells: 'Jan' would land in municipality and be echoed."""
+    lines = [
+        f"Naam,{HEADER}",
+        f"Jansen,{GOOD_ROWS[0]}",
+        f"Oude Vrielink, Hendrika,{GOOD_ROWS[1]}",  # row 3: one cell too many (the last one empty)
+        f"Bakker,{GOOD_ROWS[2]}",  # row 4: fine
+        "Kort,105,Almelo",  # row 5: too few cells
+    ]
+    src = write_csv(tmp_path / "p.csv", lines)
+    out = tmp_path / "pop.parquet"
+    result = run_import(src, "--out", out)
+    assert result.exit_code == 2
+    assert "row 3, (whole row): has 10 cells where the header has 9" in result.stderr
+    assert "row 5, (whole row): has 3 cells where the header has 9" in result.stderr
+    assert "row 4" not in result.stderr and "2 problems in 2 rows" in result.stderr
+    for name in ("Hendrika", "Vrielink", "Kort", "Jansen", "Bakker"):
+        assert name not in result.output
+    assert_nothing_written(tmp_path, out)

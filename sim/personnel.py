@@ -4,8 +4,9 @@ A municipality's HR export (CSV, Excel .xlsx or Parquet) becomes the population 
 `sim.population` (`POPULATION_SCHEMA`), which a config names with `population.file = ...`.
 
 Privacy is the point of this module. These files hold health and disability data of real people:
-- only the columns the model needs are read; every other column (name, BSN, address, ...) is dropped before
-  validation, and is named in a warning by its header only, never by a value;
+- only the columns the model needs are kept: the cells of every other column (name, BSN, address, ...) are
+  dropped as each row is read (from Parquet they are not read at all), and the column is named in a warning by
+  its header only, never by a value;
 - employee ids become pseudonyms, HMAC-SHA256 keyed with a salt from the environment variable `WSW_SIM_SALT`
   (never stored), so the same salt gives the same pseudonyms in every import and nobody without the salt can
   link a pseudonym back to an id;
@@ -375,11 +376,7 @@ def _match_columns(header: list[str], mapping: ColumnMapping, source: Path) -> t
     normalised = [_normalise(h) for h in header]
     seen: dict[str, int] = {}
     for i, name in enumerate(normalised):
-        if name and name in seen:
-            raise PersonnelFileError(
-                source, f"the header {header[i]!r} appears twice (columns {seen[name] + 1} and {i + 1})"
-            )
-        seen[name] = i
+        seen.setdefault(name, i)
     found: dict[str, int] = {}
     for column in STANDARD_COLUMNS:
         if column in mapping.columns:
@@ -404,6 +401,12 @@ def _match_columns(header: list[str], mapping: ColumnMapping, source: Path) -> t
             f"no column for {', '.join(missing)}; the file's headers are {', '.join(repr(h) for h in header)}. "
             'Rename them, or map them in a mapping file (--mapping MAPPING.toml, [columns] employee_id = "...")',
         )
+    for column, i in found.items():
+        twice = [j + 1 for j, name in enumerate(normalised) if name == normalised[i]]
+        if len(twice) > 1:
+            raise PersonnelFileError(
+                source, f"the header {header[i]!r} ({column}) appears twice, in columns {twice[0]} and {twice[1]}"
+            )
     used = set(found.values())
     clash = {i: [c for c in found if found[c] == i] for i in used}
     for i, cols in clash.items():
@@ -625,7 +628,7 @@ def import_personnel(
     warnings: list[str] = []
     if dropped:
         warnings.append(
-            "dropped columns the model does not use (their contents are not read or stored): "
+            "dropped columns the model does not use (their contents are not kept): "
             + ", ".join(repr(h) for h in dropped)
         )
     if "disability_type" not in found:

@@ -104,6 +104,14 @@ def test_semicolon_cp1252_dutch_headers(tmp_path: Path) -> None:
     assert cols["wsw_start_date"] == [dt.date(1990, 5, 1), dt.date(1995, 6, 1)]
 
 
+def test_repeated_unused_headers_are_dropped(tmp_path: Path) -> None:
+    src = write_csv(tmp_path / "p.csv", [f"Opmerking,{HEADER},Opmerking", *(f"x,{row},y" for row in GOOD_ROWS)])
+    out = tmp_path / "pop.parquet"
+    result = run_import(src, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "'Opmerking', 'Opmerking'" in result.stderr
+
+
 def test_utf8_bom_csv(tmp_path: Path) -> None:
     src = tmp_path / "bom.csv"
     src.write_bytes(b"\xef\xbb\xbf" + "\n".join([HEADER, *GOOD_ROWS]).encode("utf-8"))
@@ -286,7 +294,7 @@ def test_every_error_kind_reported_at_once_with_rows(tmp_path: Path) -> None:
     [
         (["employee_id,municipality,birth_date,sex,se,work_form", "1,Almelo,1965-01,M,1,beschut_binnen"], "no column"),
         ([f"{HEADER},gemeente", f"{GOOD_ROWS[0]},Almelo"], "could be municipality"),
-        ([f"{HEADER},Employee_ID", f"{GOOD_ROWS[0]},9"], "appears twice"),
+        ([f"{HEADER},Employee_ID", f"{GOOD_ROWS[0]},9"], "could be employee_id"),
         ([HEADER], "no rows"),
         ([], "is empty"),
     ],
@@ -450,4 +458,16 @@ def test_shifted_row_is_reported_without_its_cells(tmp_path: Path) -> None:
     assert "row 4" not in result.stderr and "2 problems in 2 rows" in result.stderr
     for name in ("Hendrika", "Vrielink", "Kort", "Jansen", "Bakker"):
         assert name not in result.output
+    assert_nothing_written(tmp_path, out)
+
+
+def test_mapped_header_that_appears_twice(tmp_path: Path) -> None:
+    header = HEADER.replace("employee_id", "Nr")
+    src = write_csv(tmp_path / "p.csv", [f"{header},Nr", *(f"{row},1" for row in GOOD_ROWS)])
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text('[columns]\nemployee_id = "Nr"\n')
+    out = tmp_path / "pop.parquet"
+    result = run_import(src, "--out", out, "--mapping", mapping)
+    assert result.exit_code == 2
+    assert "'Nr' (employee_id) appears twice, in columns 1 and 9" in result.stderr
     assert_nothing_written(tmp_path, out)

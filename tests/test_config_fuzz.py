@@ -255,6 +255,8 @@ def test_check_through_a_real_process(tmp_path: Path) -> None:
     assert bad.returncode == 2
     assert "Traceback" not in bad.stderr and bad.stdout == ""
     assert error_field(bad.stderr, path) in ("population.age.mean_years", "demography.illness.bands")
+    absent = run_cli("check", str(tmp_path / "absent.toml"))
+    assert absent.returncode == 2 and absent.stderr == f"error: {tmp_path / 'absent.toml'}: file not found\n"
 
 
 # ------------------------------------------------------------------------------ missing and unreadable files

@@ -112,13 +112,17 @@ def test_repeated_unused_headers_are_dropped(tmp_path: Path) -> None:
     assert "'Opmerking', 'Opmerking'" in result.stderr
 
 
-def test_utf8_bom_csv(tmp_path: Path) -> None:
-    src = tmp_path / "bom.csv"
-    src.write_bytes(b"\xef\xbb\xbf" + "\n".join([HEADER, *GOOD_ROWS]).encode("utf-8"))
+@pytest.mark.parametrize(
+    ("encoding", "delimiter"),
+    [("utf-8-sig", ","), ("utf-16", "\t")],  # UTF-8 with BOM; Excel's "Unicode text" (UTF-16, tabs)
+)
+def test_byte_order_marks(tmp_path: Path, encoding: str, delimiter: str) -> None:
+    src = tmp_path / "bom.txt"
+    src.write_bytes("\n".join(line.replace(",", delimiter) for line in [HEADER, *GOOD_ROWS]).encode(encoding))
     out = tmp_path / "pop.parquet"
     result = run_import(src, "--out", out)
     assert result.exit_code == 0, result.output  # the BOM must not spoil the first header
-    assert len(read(out)["person_id"]) == 4
+    assert read(out)["municipality"] == ["Almelo", "Tubbergen", "Almelo", "Rijssen-Holten"]
 
 
 def write_xlsx(path: Path, rows: list[list[Any]], blank_rows_before_header: int = 0) -> Path:

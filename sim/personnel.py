@@ -505,6 +505,26 @@ def salt_from_environment(environ: Mapping[str, str] | None = None) -> str:
     return salt
 
 
+def _parsers(mapping: ColumnMapping) -> dict[str, Callable[[Any], Any]]:
+    """Per standard column, the function from a cell to its value (raising `_Bad` with the reason)."""
+    extra = mapping.values
+    municipalities = {_normalise(prefix + m): m for m in MUNICIPALITIES for prefix in ("", "gemeente ")}
+    municipalities |= extra.get("municipality", {})
+    forms = {_normalise(f): f for f in WORK_FORMS} | extra.get("work_form", {})
+    sexes = SEX_VALUES | extra.get("sex", {})
+    disabilities = DISABILITY_VALUES | extra.get("disability_type", {})
+    return {
+        "employee_id": _text,
+        "municipality": lambda v: _choice(v, municipalities, "municipality", MUNICIPALITIES),
+        "birth_date": parse_month,
+        "sex": lambda v: _choice(v, sexes, "sex", ("M", "V", "F")),
+        "se": parse_se,
+        "work_form": lambda v: _choice(v, forms, "form of work", WORK_FORMS),
+        "wsw_start_date": parse_month,
+        "disability_type": lambda v: _choice(v, disabilities, "disability type", DISABILITY_TYPES),
+    }
+
+
 def _rows_with_columns(raw: RawTable, found: dict[str, int]) -> Iterator[tuple[int, dict[str, Any]]]:
     position = {c: raw.kept.index(i) for c, i in found.items()}
     for number, cells in raw.rows:
@@ -536,13 +556,7 @@ def import_personnel(
     raw = read_raw(path, choose, mapping.sheet)
     found, dropped = matched[0]
     header = {c: raw.header[i] for c, i in found.items()}
-    extra = mapping.values
-    municipality_table = {_normalise(prefix + m): m for m in MUNICIPALITIES for prefix in ("", "gemeente ")}
-    municipality_table |= extra.get("municipality", {})
-    form_table = {_normalise(f): f for f in WORK_FORMS} | extra.get("work_form", {})
-    sex_table = SEX_VALUES | extra.get("sex", {})
-    disability_table = DISABILITY_VALUES | extra.get("disability_type", {})
-
+    parsers = _parsers(mapping)
     problems = [
         Problem(
             number,
@@ -555,61 +569,39 @@ def import_personnel(
     first_row_of: dict[str, int] = {}
     out: dict[str, list[Any]] = {c: [] for c in STANDARD_COLUMNS}
     for number, cells in _rows_with_columns(raw, found):
-        parsed: dict[str, Any] = {}
-        row_ok = True
-
-        def bad(column: str, reason: str, show: bool = True, row: int = number, cells: dict[str, Any] = cells) -> None:
-            nonlocal row_ok
-            row_ok = False
-            value = _text(cells.get(column)) if show else None
-            problems.append(Problem(row, header.get(column, column), value, reason))
-
-        for column in STANDARD_COLUMNS:
-            value = cells.get(column)
-            if column not in found:
-                parsed[column] = "onbekend"
-                continue
+        parsed: dict[str, Any] = {"disability_type": "onbekend"}  # when the file has no such column
+        issues: list[tuple[str, str, bool]] = []  # column, reason, whether to show the value
+        for column, value in cells.items():
             if _text(value) == "" and column != "disability_type":
-                bad(column, "missing", show=False)
+                issues.append((column, "missing", False))
                 continue
             try:
-                if column == "employee_id":
-                    parsed[column] = _text(value)
-                elif column == "municipality":
-                    parsed[column] = _choice(value, municipality_table, "municipality", MUNICIPALITIES)
-                elif column == "sex":
-                    parsed[column] = _choice(value, sex_table, "sex", ("M", "V", "F"))
-                elif column == "work_form":
-                    parsed[column] = _choice(value, form_table, "form of work", WORK_FORMS)
-                elif column == "disability_type":
-                    parsed[column] = _choice(value, disability_table, "disability type", DISABILITY_TYPES)
-                elif column == "se":
-                    parsed[column] = parse_se(value)
-                else:
-                    parsed[column] = parse_month(value)
+                parsed[column] = parsers[column](value)
             except _Bad as exc:
-                bad(column, str(exc))
+                issues.append((column, str(exc), True))
         if "employee_id" in parsed:
             key = pseudonym(parsed["employee_id"], salt)  # compare normalised ids, and keep no raw id around
             parsed["employee_id"] = key
             if key in first_row_of:
-                bad("employee_id", f"duplicate of row {first_row_of[key]}", show=False)
+                issues.append(("employee_id", f"duplicate of row {first_row_of[key]}", False))
             else:
                 first_row_of[key] = number
         if "birth_date" in parsed:
             age = (ref_month - parsed["birth_date"]) // 12
             if not MIN_AGE_YEARS <= age <= MAX_AGE_YEARS:
-                bad(
-                    "birth_date",
-                    f"age {age} at {reference.isoformat()} is outside {MIN_AGE_YEARS} to {MAX_AGE_YEARS}",
-                )
+                why = f"age {age} at {reference.isoformat()} is outside {MIN_AGE_YEARS} to {MAX_AGE_YEARS}"
+                issues.append(("birth_date", why, True))
         if "wsw_start_date" in parsed:
             start = parsed["wsw_start_date"]
             if start > ref_month:
-                bad("wsw_start_date", f"after the reference date {reference.isoformat()}")
+                issues.append(("wsw_start_date", f"after the reference date {reference.isoformat()}", True))
             elif "birth_date" in parsed and start < parsed["birth_date"]:
-                bad("wsw_start_date", "before the birth date")
-        if row_ok:
+                issues.append(("wsw_start_date", "before the birth date", True))
+        problems += [
+            Problem(number, header[column], _text(cells[column]) if show else None, reason)
+            for column, reason, show in issues
+        ]
+        if not issues:
             for column in STANDARD_COLUMNS:
                 out[column].append(parsed[column])
     if not raw.rows and not raw.misaligned:

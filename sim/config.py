@@ -426,7 +426,7 @@ class Site(Frozen):
 class MoneyConfig(Frozen):
     """Prices (EUR of `price_year`) and their yearly indexation; the allocation key of the balance."""
 
-    price_year: int = 2019
+    price_year: int = Field(default=2019, ge=1990, le=2100)
     wage_cost_eur_per_se: Positive
     wage_index_per_year: Annotated[float, Field(ge=-0.05, le=0.2)] = 0.02
     subsidy_eur_per_se: NonNegative

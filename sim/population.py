@@ -120,6 +120,16 @@ def fit_age_distribution(
     return grid, _truncated_normal_weights(grid, mu_for_mean(sigma), sigma)
 
 
+def _oldest_before_aow_months(config: Config, start: int, cap_months: int) -> int:
+    """The oldest age (months, at most `cap_months`) at `start` of somebody whose AOW date is after `start`."""
+    from sim.demography import build_aow_table, retirement_month  # demography imports this module
+
+    ages = np.arange(cap_months, -1, -1)
+    retires = retirement_month(start - ages, build_aow_table(config.demography.aow))
+    after = np.flatnonzero(retires > start)
+    return int(ages[after[0]]) if len(after) else 0
+
+
 def _stratified_choice(rng: np.random.Generator, values: np.ndarray, probs: np.ndarray, n: int) -> np.ndarray:
     """n draws whose empirical law follows `probs` closely: one uniform per stratum, then shuffled."""
     u = (np.arange(n) + rng.random(n)) / n
@@ -138,14 +148,17 @@ def _categorical(rng: np.random.Generator, shares: Mapping[Any, float], names: t
 def synthetic_population(config: Config, aow_months_at_start: int) -> Population:
     """Draw the starting population the config describes, reproducibly from `population.seed`.
 
-    `aow_months_at_start` is the AOW age (months) of the start year: nobody is generated at or past it.
+    `aow_months_at_start` is the AOW age (months) of the start year: nobody is generated at or past it, nor
+    past their own AOW date (somebody who reached the lower AOW age of an earlier year has already retired).
+    Nobody is younger than the minimum entry age at the last month in which anybody could enter.
     """
     pc: PopulationConfig = config.population
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(pc.seed)))
     start = month_index(config.horizon.start_date)
-    years_since_stop = (start - month_index(pc.age.inflow_stop_date)) / 12.0
-    min_age = pc.age.min_entry_age_years + max(years_since_stop, 0.0)
-    max_age = (aow_months_at_start - 1) / 12.0
+    latest_entry = min(start, month_index(pc.age.inflow_stop_date)) - 1
+    min_entry_months = round(pc.age.min_entry_age_years * 12)
+    min_age = (min_entry_months + start - latest_entry) / 12.0
+    max_age = _oldest_before_aow_months(config, start, aow_months_at_start - 1) / 12.0
     try:
         ages, probs = fit_age_distribution(pc.age.mean_years, pc.age.share_over_45, min_age, max_age)
     except ValueError as exc:
@@ -163,9 +176,8 @@ def synthetic_population(config: Config, aow_months_at_start: int) -> Population
     work_form = _categorical(rng, pc.work_form_shares, WORK_FORMS, n)
     disability = _categorical(rng, pc.disability_shares, DISABILITY_TYPES, n)
 
-    earliest = np.maximum(birth_month + round(pc.age.min_entry_age_years * 12), month_index(pc.earliest_wsw_start))
-    latest = month_index(pc.age.inflow_stop_date) - 1
-    latest = np.maximum(latest, earliest)
+    earliest = np.maximum(birth_month + min_entry_months, month_index(pc.earliest_wsw_start))
+    latest = np.maximum(latest_entry, earliest)
     wsw_start = (earliest + np.floor(rng.random(n) * (latest - earliest + 1))).astype(np.int32)
 
     before_1998 = wsw_start < 1998 * 12

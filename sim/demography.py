@@ -42,17 +42,18 @@ class AowTable:
 
 
 def build_aow_table(cfg: AowConfig) -> AowTable:
-    """The statutory table, then the projection interpolated and rounded down to whole steps."""
+    """The statutory table, then the projection interpolated and rounded down to whole steps above its last age."""
     first, last = min(cfg.months_by_year), max(cfg.months_by_year)
     months = [cfg.months_by_year[y] for y in range(first, last + 1)]
-    points = [(last, float(cfg.months_by_year[last])), *cfg.projection]
+    base = cfg.months_by_year[last]  # the rule adds whole steps to the current (last statutory) age
+    points = [(last, float(base)), *cfg.projection]
     for year in range(last + 1, AOW_TABLE_LAST_YEAR + 1):
         value = points[-1][1]
         for (y0, m0), (y1, m1) in itertools.pairwise(points):
             if y0 <= year <= y1:
                 value = m0 + (m1 - m0) * (year - y0) / (y1 - y0)
                 break
-        stepped = months[0] + math.floor((value - months[0]) / cfg.step_months + 1e-9) * cfg.step_months
+        stepped = base + math.floor((value - base) / cfg.step_months + 1e-9) * cfg.step_months
         months.append(max(stepped, months[-1]))
     return AowTable(first_year=first, months=np.array(months, dtype=np.int32))
 

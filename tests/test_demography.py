@@ -1,0 +1,365 @@
+"""Demography: AOW dates, Gompertz mortality, illness bands, competing exits, and whole-run traces."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from engine_oracle import aow_age_months, aow_date_month, baseline_only, raw, with_changes
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.config import AowConfig, config_from_dict
+from sim.demography import (
+    DemographyModel,
+    Gompertz,
+    PiecewiseHazard,
+    build_aow_table,
+    death_ages,
+    draw_exits,
+    fit_gompertz,
+    resolve_exits,
+    retirement_month,
+)
+from sim.domain import DEATH, ILLNESS, NO_EXIT, RETIREMENT, VOLUNTARY
+from sim.population import POPULATION_SCHEMA, Population, month_index, month_to_date
+from sim.replication import Model, run_replication
+
+STATUTORY = {
+    2015: 783,
+    2016: 786,
+    2017: 789,
+    2018: 792,
+    2019: 796,
+    2020: 796,
+    2021: 796,
+    2022: 799,
+    2023: 802,
+    2024: 804,
+    2025: 804,
+    2026: 804,
+    2027: 804,
+    2028: 807,
+    2029: 807,
+    2030: 807,
+    2031: 807,
+}
+AOW = AowConfig(months_by_year=STATUTORY, projection=[(2035, 813.0), (2050, 825.0)], step_months=3)
+
+
+def aow_date(birth: date) -> date:
+    month = retirement_month(np.array([month_index(birth)]), build_aow_table(AOW))[0]
+    return month_to_date(int(month))
+
+
+# ------------------------------------------------------------------------------------------------ AOW
+
+
+@pytest.mark.parametrize(
+    ("born", "aow_date_expected", "why"),
+    [
+        (date(1952, 5, 1), date(2018, 5, 1), "66y in May 2018, the 2018 AOW age"),
+        (date(1953, 5, 1), date(2019, 9, 1), "66y in May 2019 is too young: 2019 asks 66y4m"),
+        (date(1955, 8, 1), date(2021, 12, 1), "66y4m in December 2021, still the 2021 age"),
+        (date(1955, 9, 1), date(2022, 4, 1), "66y4m would be January 2022, when 66y7m applies"),
+        (date(1956, 1, 1), date(2022, 8, 1), "66y7m, the 2022 age"),
+        (date(1957, 11, 1), date(2024, 11, 1), "67y, the 2024 age"),
+        (date(1965, 1, 1), date(2032, 4, 1), "67y3m: the projection stays at 807 months in 2032"),
+        (date(1980, 1, 1), date(2048, 7, 1), "68y6m: 822.6 projected months in 2047 and 2048, down to 822"),
+        (date(2000, 1, 1), date(2068, 10, 1), "68y9m, constant after the last projection point"),
+    ],
+)
+def test_aow_date_of_known_birth_months(born: date, aow_date_expected: date, why: str) -> None:
+    assert aow_date(born) == aow_date_expected, why
+
+
+def test_aow_table_projection_in_whole_steps() -> None:
+    table = build_aow_table(AOW)
+    expected = {2031: 807, 2032: 807, 2033: 810, 2034: 810, 2035: 813, 2036: 813, 2038: 813, 2039: 816, 2050: 825}
+    for year, months in expected.items():
+        assert int(table.months_in(year)) == months, year
+    assert int(table.months_in(2120)) == 825
+    assert np.all(np.diff(table.months) >= 0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    birth=st.integers(1940 * 12, 2005 * 12),
+    projection=st.lists(st.integers(807, 900), min_size=0, max_size=3),
+    step=st.sampled_from([1, 3, 5, 6, 12]),
+)
+def test_retirement_month_matches_a_month_by_month_walk(birth: int, projection: list[int], step: int) -> None:
+    points = [(2031 + 7 * (i + 1), float(m)) for i, m in enumerate(sorted(projection))]
+    cfg = AowConfig(months_by_year=STATUTORY, projection=points, step_months=step)
+    got = int(retirement_month(np.array([birth]), build_aow_table(cfg))[0])
+    assert got == aow_date_month(cfg, birth)
+    assert got - birth >= aow_age_months(cfg, got // 12)
+
+
+# ------------------------------------------------------------------------------------------ mortality
+
+
+@pytest.mark.parametrize(
+    "points",
+    [
+        [(40.0, 0.0008), (60.0, 0.0063)],
+        [(40.0, 0.0006), (60.0, 0.0046)],
+        [(61.0, 0.00734), (67.0, 0.0148)],
+        [(40.0, 0.01), (60.0, 0.01)],
+        [(40.0, 0.01), (60.0, 0.005)],
+    ],
+)
+def test_gompertz_through_two_points_is_exact(points: list[tuple[float, float]]) -> None:
+    law = fit_gompertz(points)
+    for age, q in points:
+        assert law.q(age) == pytest.approx(q, rel=1e-12)
+
+
+def test_gompertz_through_points_on_a_gompertz_curve_recovers_it() -> None:
+    truth = Gompertz(a=3e-5, b=0.095)
+    law = fit_gompertz([(x, truth.q(x)) for x in (35.0, 45.0, 55.0, 65.0)])
+    assert law.a == pytest.approx(truth.a, rel=1e-9)
+    assert law.b == pytest.approx(truth.b, rel=1e-9)
+
+
+def _integrated_hazard(law: Gompertz, multiplier: float, x0: float, x1: float) -> float:
+    """Midpoint rule with a million cells: an integration independent of the closed form."""
+    grid = np.linspace(x0, x1, 1_000_001)
+    mid = (grid[1:] + grid[:-1]) / 2
+    return float(np.sum(multiplier * law.a * np.exp(law.b * mid)) * (x1 - x0) / 1_000_000)
+
+
+@pytest.mark.parametrize(("age", "e", "multiplier"), [(50.0, 0.3, 2.0), (22.0, 0.01, 1.0), (64.0, 2.5, 1.5)])
+def test_death_age_accumulates_exactly_the_drawn_hazard(age: float, e: float, multiplier: float) -> None:
+    law = Gompertz(a=1e-4, b=0.1)
+    t = death_ages(np.array([age]), np.array([0]), np.array([e]), (law, law), multiplier)[0]
+    assert t > age
+    assert _integrated_hazard(law, multiplier, age, t) == pytest.approx(e, rel=1e-9)
+
+
+def test_death_age_by_hand() -> None:
+    law = Gompertz(a=1e-4, b=0.1)
+    # 2e-4 / 0.1 * (e^{0.1 T} - e^5) = 0.3  =>  T = 10 ln(e^5 + 150)
+    t = death_ages(np.array([50.0]), np.array([1]), np.array([0.3]), (law, law), 2.0)[0]
+    assert t == pytest.approx(10 * math.log(math.exp(5) + 150), rel=1e-12)
+
+
+def test_falling_or_flat_mortality_never_gives_nan() -> None:
+    falling = fit_gompertz([(40.0, 0.01), (60.0, 0.005)])
+    flat = Gompertz(a=0.01, b=0.0)
+    e = np.array([1e-3, 0.1, 1.0, 10.0])
+    ages = np.full(4, 50.0)
+    t_falling = death_ages(ages, np.zeros(4, int), e, (falling, falling), 1.0)
+    total = falling.a * math.exp(falling.b * 50) / -falling.b  # the hazard left from 50 onwards
+    assert not np.any(np.isnan(t_falling))
+    assert np.all(np.isinf(t_falling[e > total])) and np.all(np.isfinite(t_falling[e < total]))
+    t_flat = death_ages(ages, np.zeros(4, int), e, (flat, flat), 1.0)
+    assert t_flat == pytest.approx(50.0 + e / 0.01, rel=1e-12)
+
+
+def test_zero_excess_mortality_means_nobody_dies() -> None:
+    law = Gompertz(a=1e-4, b=0.1)
+    assert np.all(np.isinf(death_ages(np.array([50.0, 90.0]), np.array([0, 1]), np.array([0.1, 5.0]), (law, law), 0)))
+
+
+# -------------------------------------------------------------------------------------------- illness
+
+BANDS = PiecewiseHazard(edges=np.array([0.0, 45.0, 55.0, 60.0]), rates=np.array([0.004, 0.008, 0.015, 0.022]))
+
+
+@pytest.mark.parametrize(
+    ("age", "e", "expected"),
+    [
+        (50.0, 0.01, 50 + 0.01 / 0.008),  # within the band
+        (50.0, 0.1, 55 + (0.1 - 0.04) / 0.015),  # 0.04 used up in 50-55
+        (50.0, 0.2, 60 + (0.2 - 0.04 - 0.075) / 0.022),  # into the open last band
+        (30.0, 0.06, 45 + (0.06 - 0.06) / 0.008),  # exactly at an edge
+        (0.0, 0.5, 60 + (0.5 - 0.18 - 0.08 - 0.075) / 0.022),
+    ],
+)
+def test_illness_inverse_by_hand(age: float, e: float, expected: float) -> None:
+    assert BANDS.inverse_from(np.array([age]), np.array([e]))[0] == pytest.approx(expected, rel=1e-12)
+
+
+def test_illness_cumulative_by_hand() -> None:
+    assert BANDS.cumulative(np.array([50.0, 70.0])) == pytest.approx([0.18 + 0.04, 0.18 + 0.08 + 0.075 + 0.22])
+
+
+def test_illness_skips_a_band_without_hazard_and_never_ends_in_one() -> None:
+    gap = PiecewiseHazard(edges=np.array([0.0, 40.0, 50.0]), rates=np.array([0.01, 0.0, 0.02]))
+    assert gap.inverse_from(np.array([35.0, 45.0]), np.array([0.1, 0.01])) == pytest.approx([52.5, 50.5])
+    closed = PiecewiseHazard(edges=np.array([0.0, 40.0]), rates=np.array([0.01, 0.0]))
+    assert closed.inverse_from(np.array([35.0, 35.0, 45.0]), np.array([0.01, 0.1, 1e-9]))[0] == pytest.approx(36.0)
+    assert np.all(np.isinf(closed.inverse_from(np.array([35.0, 45.0]), np.array([0.1, 1e-9]))))
+    zero = PiecewiseHazard(edges=np.array([0.0, 50.0]), rates=np.array([0.0, 0.0]))
+    assert np.all(np.isinf(zero.inverse_from(np.array([20.0, 60.0]), np.array([1e-6, 3.0]))))
+
+
+@settings(max_examples=50, deadline=None)
+@given(age=st.floats(18, 70), e=st.floats(1e-6, 5))
+def test_illness_inverse_accumulates_e(age: float, e: float) -> None:
+    t = BANDS.inverse_from(np.array([age]), np.array([e]))[0]
+    assert t >= age
+    assert float(BANDS.cumulative(np.array([t]))[0] - BANDS.cumulative(np.array([age]))[0]) == pytest.approx(e)
+
+
+# ------------------------------------------------------------------------- competing risks, statistics
+
+
+def _people(n: int, birth: date, sex: int = 0, form: int = 0) -> Population:
+    return Population(
+        municipalities=("Almelo",),
+        person_id=np.array([f"p{i}" for i in range(n)], dtype=object),
+        municipality=np.zeros(n, np.int16),
+        birth_month=np.full(n, month_index(birth), np.int32),
+        sex=np.full(n, sex, np.int8),
+        se=np.ones(n),
+        work_form=np.full(n, form, np.int8),
+        disability=np.zeros(n, np.int8),
+        wsw_start_month=np.full(n, month_index(date(2000, 1, 1)), np.int32),
+    )
+
+
+def _model(illness: float, voluntary: float, multiplier: float) -> DemographyModel:
+    return DemographyModel(
+        aow=build_aow_table(AOW),
+        mortality=(Gompertz(a=1e-4, b=0.1), Gompertz(a=0.5e-4, b=0.1)),
+        excess_mortality=multiplier,
+        illness=PiecewiseHazard(edges=np.array([0.0]), rates=np.array([illness])),
+        voluntary_hazard_per_year=np.full(4, voluntary),
+    )
+
+
+def _z(count: int, n: int, p: float) -> float:
+    return (count - n * p) / math.sqrt(n * p * (1 - p))
+
+
+def test_competing_constant_hazards_split_as_expected() -> None:
+    """Illness mu and voluntary lam alone: P(reason k before t) = rate_k / (mu + lam) * (1 - e^{-(mu+lam) t})."""
+    n, mu, lam, years = 40_000, 0.02, 0.03, 10.0
+    model = _model(mu, lam, multiplier=0.0)
+    pop = _people(n, date(1990, 1, 1))
+    draws = draw_exits(pop, np.full(n, 2019.0), model, np.random.default_rng(11))
+    voluntary = draws.entry + draws.voluntary_budget / lam
+    time, reason = resolve_exits(draws, voluntary, 2019.0 + years)
+    p_any = 1 - math.exp(-(mu + lam) * years)
+    assert abs(_z(int(np.sum(reason == ILLNESS)), n, mu / (mu + lam) * p_any)) < 4
+    assert abs(_z(int(np.sum(reason == VOLUNTARY)), n, lam / (mu + lam) * p_any)) < 4
+    assert abs(_z(int(np.sum(reason == NO_EXIT)), n, 1 - p_any)) < 4
+    assert np.all(np.isinf(time[reason == NO_EXIT]))
+    # the time to the first exit is exponential with rate mu + lam: its mean below one year is known
+    within = time[time < 2020.0] - 2019.0
+    rate = mu + lam
+    mean_given_within = 1 / rate - math.exp(-rate) / (1 - math.exp(-rate))
+    sd_given_within = 1 / math.sqrt(12)  # close to uniform on [0, 1) for so small a rate
+    assert abs((within.mean() - mean_given_within) / (sd_given_within / math.sqrt(len(within)))) < 4
+
+
+@pytest.mark.parametrize(("sex", "multiplier"), [(0, 1.0), (1, 2.5)])
+def test_death_within_ten_years_has_the_gompertz_probability(sex: int, multiplier: float) -> None:
+    n = 40_000
+    model = _model(0.0, 0.0, multiplier)
+    pop = _people(n, date(1969, 1, 1), sex=sex)  # 50 at the start
+    draws = draw_exits(pop, np.full(n, 2019.0), model, np.random.default_rng(5 + sex))
+    _, reason = resolve_exits(draws, np.full(n, np.inf), 2029.0)
+    law = model.mortality[sex]
+    p = 1 - math.exp(-multiplier * law.a / law.b * (math.exp(law.b * 60) - math.exp(law.b * 50)))
+    assert abs(_z(int(np.sum(reason == DEATH)), n, p)) < 4
+    assert set(np.unique(reason)) <= {DEATH, NO_EXIT}
+
+
+def test_retirement_comes_before_other_risks_once_due() -> None:
+    n = 1000
+    model = _model(0.05, 0.05, 1.0)
+    pop = _people(n, date(1953, 5, 1))  # AOW date 1 September 2019
+    draws = draw_exits(pop, np.full(n, 2019.0), model, np.random.default_rng(3))
+    time, reason = resolve_exits(draws, draws.entry + draws.voluntary_budget / 0.05, 2070.0)
+    assert np.all(time <= 2019 + 8 / 12)
+    assert np.all(time[reason == RETIREMENT] == 2019 + 8 / 12)
+    assert np.all(time[reason != RETIREMENT] < 2019 + 8 / 12)
+
+
+# -------------------------------------------------------------------------------- whole-run traces
+
+
+TRACED = [
+    # person_id, municipality, birth, sex, se, form
+    ("a", "Almelo", date(1953, 5, 1), "M", 1.0, "beschut_binnen"),  # AOW 1 September 2019
+    ("b", "Almelo", date(1955, 9, 1), "V", 0.5, "groepsdetachering"),  # AOW 1 April 2022
+    ("c", "Tubbergen", date(1965, 1, 1), "M", 0.75, "begeleid_werken"),  # AOW 1 April 2032, after the horizon
+]
+
+
+def _traced_run(tmp_path: Path, changes: dict[str, Any]) -> dict[str, pa.Table]:
+    """Run the three traced employees (written as a personnel Parquet file) through one replication."""
+    table = pa.table(
+        {
+            "person_id": [p[0] for p in TRACED],
+            "municipality": [p[1] for p in TRACED],
+            "birth_year": [p[2].year for p in TRACED],
+            "birth_month": [p[2].month for p in TRACED],
+            "sex": [p[3] for p in TRACED],
+            "se": [p[4] for p in TRACED],
+            "work_form": [p[5] for p in TRACED],
+            "disability_type": ["onbekend"] * 3,
+            "wsw_start_date": [date(1990, 1, 1)] * 3,
+        }
+    ).cast(POPULATION_SCHEMA)
+    path = tmp_path / "three.parquet"
+    pq.write_table(table, path)
+    data = with_changes(baseline_only(raw()), {"population": {"file": str(path)}, **changes})
+    model = Model.prepare(config_from_dict(data, source="three.toml"))
+    return {name: pa.concat_tables(pieces) for name, pieces in run_replication(model, 0, 1).items() if pieces}
+
+
+NO_RISKS = {
+    "demography": {
+        "mortality": {"excess_multiplier": 0.0},
+        "illness": {"bands": [{"from_age": 0, "hazard_per_year": 0.0}]},
+        "voluntary": {
+            "hazard_per_year": dict.fromkeys(
+                ("beschut_binnen", "groepsdetachering", "individuele_detachering", "begeleid_werken"), 0.0
+            )
+        },
+    },
+}
+
+
+def _cell(table: pa.Table, **keys: object) -> dict[str, Any]:
+    rows = table.to_pylist()
+    match = [r for r in rows if all(r[k] == v for k, v in keys.items())]
+    assert len(match) == 1, keys
+    return match[0]
+
+
+def test_three_employees_retire_on_their_aow_dates(tmp_path: Path) -> None:
+    out = _traced_run(tmp_path, NO_RISKS)
+    stocks, flows = out["stocks"], out["flows"]
+    assert _cell(stocks, year=2018, municipality="Almelo", work_form="beschut_binnen")["persons"] == 1
+    assert _cell(stocks, year=2018, municipality="Almelo", work_form="groepsdetachering")["se"] == 0.5
+    assert _cell(stocks, year=2019, municipality="Almelo", work_form="beschut_binnen")["persons"] == 0
+    assert _cell(stocks, year=2021, municipality="Almelo", work_form="groepsdetachering")["persons"] == 1
+    assert _cell(stocks, year=2022, municipality="Almelo", work_form="groepsdetachering")["persons"] == 0
+    for year in range(2018, 2031):
+        assert _cell(stocks, year=year, municipality="Tubbergen", work_form="begeleid_werken")["se"] == 0.75
+    retirements = {(r["year"], r["municipality"]): r["exits_retirement"] for r in flows.to_pylist()}
+    assert retirements[(2019, "Almelo")] == 1 and retirements[(2022, "Almelo")] == 1
+    assert sum(retirements.values()) == 2
+    for name in ("exits_death", "exits_illness", "exits_voluntary", "inflow"):
+        assert sum(flows.column(name).to_pylist()) == 0
+
+
+def test_a_sure_voluntary_exit_comes_first(tmp_path: Path) -> None:
+    """With a huge voluntary hazard everybody leaves voluntarily within days of the start."""
+    forms = ("beschut_binnen", "groepsdetachering", "individuele_detachering", "begeleid_werken")
+    changes = with_changes(NO_RISKS, {"demography": {"voluntary": {"hazard_per_year": dict.fromkeys(forms, 1e4)}}})
+    flows = _traced_run(tmp_path, changes)["flows"]
+    assert _cell(flows, year=2019, municipality="Almelo")["exits_voluntary"] == 2
+    assert _cell(flows, year=2019, municipality="Tubbergen")["exits_voluntary"] == 1
+    assert sum(flows.column("exits_retirement").to_pylist()) == 0

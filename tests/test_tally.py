@@ -1,0 +1,146 @@
+"""Stocks and flows from per-person records, against a person-by-person count, with hypothesis."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim import schema, tally
+from sim.domain import EXIT_REASONS, NO_EXIT, WORK_FORMS
+
+MUNICIPALITIES = ("Almelo", "Tubbergen", "Wierden")
+YEARS = range(2019, 2027)
+REASON_COLUMNS = {1: "exits_retirement", 2: "exits_death", 3: "exits_illness", 4: "exits_voluntary"}
+
+
+@st.composite
+def person_records(draw: Any) -> tally.PersonRecords:
+    """Random people: some present at the start, some entering later, exits at random (or exact year) times."""
+    n = draw(st.integers(1, 40))
+    start, end = float(YEARS.start), float(YEARS.stop)
+    times = st.one_of(st.floats(start, end + 3), st.integers(YEARS.start, YEARS.stop + 1).map(float))
+    entry, exit_time, reason = [], [], []
+    is_inflow = draw(st.lists(st.booleans(), min_size=n, max_size=n))
+    for inflow in is_inflow:
+        t0 = min(draw(times), end - 0.5) if inflow else start
+        t1 = draw(st.one_of(st.just(np.inf), times.map(lambda t, t0=t0: max(t, t0))))
+        t1 = np.inf if t1 >= end else t1
+        entry.append(t0)
+        exit_time.append(t1)
+        reason.append(NO_EXIT if np.isinf(t1) else draw(st.integers(1, len(EXIT_REASONS) - 1)))
+    moves = []
+    for person in range(n):
+        stay = min(exit_time[person], end) - entry[person]
+        for _ in range(draw(st.integers(0, 2)) if stay > 0 else 0):
+            t = entry[person] + draw(st.sampled_from([0.0, 0.5, 0.999]) | st.floats(0, 0.999)) * stay
+            moves.append((person, t, draw(st.integers(0, len(WORK_FORMS) - 1))))
+    return tally.PersonRecords(
+        municipality=np.array(draw(st.lists(st.integers(0, 2), min_size=n, max_size=n)), np.int16),
+        se=np.array(draw(st.lists(st.integers(1, 36), min_size=n, max_size=n))) / 36,
+        initial_form=np.array(draw(st.lists(st.integers(0, 3), min_size=n, max_size=n)), np.int8),
+        is_inflow=np.array(is_inflow),
+        entry=np.array(entry),
+        exit_time=np.array(exit_time),
+        exit_reason=np.array(reason, np.int8),
+        moves=tally.Moves(
+            person=np.array([m[0] for m in moves], np.int64),
+            time=np.array([m[1] for m in moves], float),
+            form=np.array([m[2] for m in moves], np.int8),
+        ),
+    )
+
+
+def _form_at(records: tally.PersonRecords, person: int, boundary: float) -> int:
+    """The person's form just before `boundary`: the last move before it (ties: the later record)."""
+    form = int(records.initial_form[person])
+    moves = records.moves
+    for i in np.argsort(moves.time, kind="stable"):
+        if moves.person[i] == person and moves.time[i] < boundary:
+            form = int(moves.form[i])
+    return form
+
+
+def _by_key(table: pa.Table, keys: tuple[str, ...]) -> dict[tuple[Any, ...], dict[str, Any]]:
+    return {tuple(row[k] for k in keys): row for row in table.to_pylist()}
+
+
+@settings(max_examples=80, deadline=None)
+@given(records=person_records())
+def test_stocks_and_flows_match_a_person_by_person_count(records: tally.PersonRecords) -> None:
+    stocks = tally.stocks(records, MUNICIPALITIES, YEARS, "s", 3)
+    flows = tally.flows(records, MUNICIPALITIES, YEARS, "s", 3)
+    assert stocks.schema.equals(schema.STOCKS) and flows.schema.equals(schema.FLOWS)
+    stock = _by_key(stocks, ("year", "municipality", "work_form"))
+    flow = _by_key(flows, ("year", "municipality"))
+    assert len(stock) == (len(YEARS) + 1) * len(MUNICIPALITIES) * len(WORK_FORMS)
+    assert len(flow) == len(YEARS) * len(MUNICIPALITIES)
+
+    expected_persons: dict[tuple[Any, ...], int] = {}
+    expected_se: dict[tuple[Any, ...], float] = {}
+    for year in [YEARS.start - 1, *YEARS]:
+        boundary = year + 1.0
+        for p in range(len(records.se)):
+            if records.entry[p] < boundary <= records.exit_time[p] or (
+                not records.is_inflow[p] and boundary <= records.exit_time[p]
+            ):
+                key = (year, MUNICIPALITIES[records.municipality[p]], WORK_FORMS[_form_at(records, p, boundary)])
+                expected_persons[key] = expected_persons.get(key, 0) + 1
+                expected_se[key] = expected_se.get(key, 0.0) + float(records.se[p])
+    for key, row in stock.items():
+        assert row["persons"] == expected_persons.get(key, 0), key
+        assert abs(row["se"] - expected_se.get(key, 0.0)) < 1e-5, key
+        assert row["scenario"] == "s" and row["replication"] == 3
+
+    for (year, muni), row in flow.items():
+        m = MUNICIPALITIES.index(muni)
+        mine = records.municipality == m
+        for code, column in REASON_COLUMNS.items():
+            hits = mine & (records.exit_reason == code) & (np.floor(records.exit_time) == year)
+            assert row[column] == int(hits.sum()), (year, muni, column)
+        assert row["inflow"] == int((mine & records.is_inflow & (np.floor(records.entry) == year)).sum())
+
+
+@settings(max_examples=80, deadline=None)
+@given(records=person_records())
+def test_start_minus_exits_plus_inflow_is_end(records: tally.PersonRecords) -> None:
+    stocks = tally.stocks(records, MUNICIPALITIES, YEARS, "s", 0).to_pylist()
+    flows = _by_key(tally.flows(records, MUNICIPALITIES, YEARS, "s", 0), ("year", "municipality"))
+    persons: dict[tuple[int, str], int] = {}
+    for row in stocks:
+        assert row["persons"] >= 0 and row["se"] >= 0
+        key = (row["year"], row["municipality"])
+        persons[key] = persons.get(key, 0) + row["persons"]
+    for year in YEARS:
+        for muni in MUNICIPALITIES:
+            row = flows[(year, muni)]
+            exits = sum(row[c] for c in REASON_COLUMNS.values())
+            assert min(row[c] for c in (*REASON_COLUMNS.values(), "inflow")) >= 0
+            assert persons[(year - 1, muni)] - exits + row["inflow"] == persons[(year, muni)], (year, muni)
+
+
+def test_one_person_by_hand() -> None:
+    """In at the start, groepsdetachering from mid-2020, dies on 1 January 2022: counted in 2022."""
+    records = tally.PersonRecords(
+        municipality=np.array([1], np.int16),
+        se=np.array([0.5]),
+        initial_form=np.array([0], np.int8),
+        is_inflow=np.array([False]),
+        entry=np.array([2019.0]),
+        exit_time=np.array([2022.0]),
+        exit_reason=np.array([2], np.int8),
+        moves=tally.Moves(person=np.array([0]), time=np.array([2020.5]), form=np.array([1], np.int8)),
+    )
+    stock = _by_key(tally.stocks(records, MUNICIPALITIES, YEARS, "s", 0), ("year", "municipality", "work_form"))
+    assert stock[(2018, "Tubbergen", "beschut_binnen")]["persons"] == 1
+    assert stock[(2019, "Tubbergen", "beschut_binnen")]["persons"] == 1
+    assert stock[(2020, "Tubbergen", "beschut_binnen")]["persons"] == 0
+    assert stock[(2021, "Tubbergen", "groepsdetachering")]["se"] == 0.5
+    assert sum(row["persons"] for key, row in stock.items() if key[0] >= 2022) == 0
+    flow = _by_key(tally.flows(records, MUNICIPALITIES, YEARS, "s", 0), ("year", "municipality"))
+    assert flow[(2022, "Tubbergen")]["exits_death"] == 1
+    assert flow[(2020, "Tubbergen")]["placements_started_groepsdetachering"] == 1
+    assert sum(row["exits_death"] for row in flow.values()) == 1

@@ -10,7 +10,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 if TYPE_CHECKING:
     from sim.config import Config, ParamSpec
@@ -52,6 +52,24 @@ def check_uncertain_paths(config: Config) -> None:
             raise ConfigError(config.source, path, "no such parameter") from None
         if isinstance(node, bool) or not isinstance(node, int | float):
             raise ConfigError(config.source, path, "a distribution can only be given for a number")
+        _check_range_allowed(config, path)
+
+
+def _check_range_allowed(config: Config, path: str) -> None:
+    """Both ends of the range must be values the field accepts, or a replication could draw, say, a negative
+    hazard that the config would have refused as a plain value (the fields' bounds are intervals)."""
+    from sim.config import ConfigError
+
+    spec = config.uncertain[path]
+    for end in ("low", "high"):
+        bound = getattr(spec, end)
+        try:
+            type(config).model_validate(_set(config, _parts(path), bound).model_dump())
+        except ValidationError as exc:
+            reason = exc.errors()[0]["msg"]
+            raise ConfigError(
+                config.source, f"{path}.{end}", f"{bound} is not allowed for this field ({reason})"
+            ) from None
 
 
 def _set(node: Any, parts: list[str | int], value: float) -> Any:

@@ -67,7 +67,10 @@ def retirement_month(birth_month: np.ndarray, table: AowTable) -> np.ndarray:
     """
     b = np.asarray(birth_month, dtype=np.int64)[:, None]
     birth_year = b // 12
-    years = birth_year + np.arange(55, 91)[None, :]  # the AOW age stays between 55 and 90 years
+    # The AOW date falls in a year from birth year + A_min // 12 (it cannot come earlier) to birth year +
+    # A_max // 12 + 1 (there b + A(y) <= b + A_max lies within y): only these few years are candidates.
+    lowest, highest = int(table.months.min()) // 12, int(table.months.max()) // 12 + 1
+    years = birth_year + np.arange(lowest, highest + 1)[None, :]
     candidate = b + table.months_in(years)
     valid = candidate < 12 * (years + 1)
     month = np.where(valid, np.maximum(12 * years, candidate), np.iinfo(np.int64).max)

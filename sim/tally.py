@@ -48,30 +48,52 @@ def _keys(scenario: str, replication: int, n: int) -> dict[str, pa.Array]:
     }
 
 
-def stock_arrays(records: PersonRecords, n_municipalities: int, years: range) -> tuple[np.ndarray, np.ndarray]:
-    """Persons and SE at 31 December of the year before `years` and of every year: [year, municipality, form]."""
-    n_m, n_f = n_municipalities, len(WORK_FORMS)
-    form = records.initial_form.copy()
+def _segments(records: PersonRecords) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each person's stay cut at their changes of form: (person, start, end, form), by person, then time.
+
+    A segment ends at the person's next change of form, or at their exit (inf if none). Changes at the same
+    time keep their record order, so the later one holds (the earlier gets an empty segment).
+    """
+    n = len(records.se)
     moves = records.moves
-    order = np.argsort(moves.time, kind="stable")
-    m_person, m_time, m_form = moves.person[order], moves.time[order], moves.form[order]
-    cell = records.municipality.astype(np.int64) * n_f
-    year_ends = [years.start - 1, *years]
-    persons = np.zeros((len(year_ends), n_m * n_f), np.int64)
-    se = np.zeros((len(year_ends), n_m * n_f))
-    applied = 0
-    for i, year in enumerate(year_ends):
-        boundary = float(year + 1)
-        upto = int(np.searchsorted(m_time, boundary, side="left"))
-        if upto > applied:
-            form[m_person[applied:upto]] = m_form[applied:upto]
-            applied = upto
-        present = (~records.is_inflow | (records.entry < boundary)) & (records.exit_time >= boundary)
-        key = cell[present] + form[present]
-        persons[i] = np.bincount(key, minlength=n_m * n_f)
-        se[i] = np.bincount(key, weights=records.se[present], minlength=n_m * n_f)
-    shape = (len(year_ends), n_m, n_f)
-    return persons.reshape(shape), se.reshape(shape)
+    person = np.concatenate([np.arange(n), moves.person])
+    start = np.concatenate([records.entry, moves.time])
+    form = np.concatenate([records.initial_form, moves.form]).astype(np.int64)
+    order = np.lexsort((np.concatenate([np.zeros(n), np.ones(len(moves.person))]), start, person))
+    person, start, form = person[order], start[order], form[order]
+    same_next = np.concatenate([person[1:] == person[:-1], [False]])
+    end = np.where(same_next, np.concatenate([start[1:], [0.0]]), records.exit_time[person])
+    return person, start, end, form
+
+
+def _expand(first: np.ndarray, last: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """All (segment, k) pairs with first[segment] <= k <= last[segment], by segment then k."""
+    counts = np.maximum(last - first + 1, 0)
+    segment = np.repeat(np.arange(len(first)), counts)
+    k = first[segment] + np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    return segment, k
+
+
+def stock_arrays(records: PersonRecords, n_municipalities: int, years: range) -> tuple[np.ndarray, np.ndarray]:
+    """Persons and SE at 31 December of the year before `years` and of every year: [year, municipality, form].
+
+    The stock at 31 December of Y holds a segment when it started before 1 January Y+1 and ends on or after
+    it (an exit at that instant counts in Y+1); everybody of the starting population is in the first stock.
+    """
+    n_f = len(WORK_FORMS)
+    n_cells = n_municipalities * n_f
+    n_ends = len(years) + 1
+    person, start, end, form = _segments(records)
+    initial = ~records.is_inflow[person] & np.concatenate([[True], person[1:] != person[:-1]])
+    opens = np.where(initial, -np.inf, start)
+    first = np.maximum(np.floor(opens) + 1, years.start) - years.start  # year-end index (0: the start stock)
+    last = np.minimum(np.floor(end), years.stop) - years.start
+    segment, k = _expand(first.astype(np.int64), last.astype(np.int64))
+    key = k * n_cells + records.municipality[person[segment]].astype(np.int64) * n_f + form[segment]
+    persons = np.bincount(key, minlength=n_ends * n_cells)
+    se = np.bincount(key, weights=records.se[person[segment]], minlength=n_ends * n_cells)
+    shape = (n_ends, n_municipalities, n_f)
+    return persons.astype(np.int64).reshape(shape), se.reshape(shape)
 
 
 def stocks_table(
@@ -104,28 +126,22 @@ def stocks(
 def exposure(records: PersonRecords, n_municipalities: int, years: range) -> tuple[np.ndarray, np.ndarray]:
     """SE-years and person-years spent in each year, municipality and form: arrays [year, municipality, form].
 
-    Each person's time from entry to exit (or the horizon) is cut into segments at their changes of form.
+    Each person's time from entry to exit (or the horizon) is cut into segments at their changes of form,
+    and each segment into the calendar years it overlaps.
     """
     n_f = len(WORK_FORMS)
-    n = len(records.se)
-    moves = records.moves
-    person = np.concatenate([np.arange(n), moves.person])
-    start = np.concatenate([records.entry, moves.time])
-    form = np.concatenate([records.initial_form, moves.form]).astype(np.int64)
-    order = np.lexsort((np.concatenate([np.zeros(n), np.ones(len(moves.person))]), start, person))
-    person, start, form = person[order], start[order], form[order]
-    same_next = np.concatenate([person[1:] == person[:-1], [False]])
-    end = np.where(same_next, np.concatenate([start[1:], [0.0]]), records.exit_time[person])
-    horizon_end = float(years.stop)
-    end = np.minimum(end, horizon_end)
-    cell = records.municipality[person].astype(np.int64) * n_f + form
-    weight_se = records.se[person]
-    se_years = np.zeros((len(years), n_municipalities * n_f))
-    person_years = np.zeros((len(years), n_municipalities * n_f))
-    for i, year in enumerate(years):
-        overlap = np.clip(np.minimum(end, year + 1.0) - np.maximum(start, float(year)), 0.0, None)
-        person_years[i] = np.bincount(cell, weights=overlap, minlength=n_municipalities * n_f)
-        se_years[i] = np.bincount(cell, weights=overlap * weight_se, minlength=n_municipalities * n_f)
+    n_cells = n_municipalities * n_f
+    person, start, end, form = _segments(records)
+    end = np.minimum(end, float(years.stop))
+    first = np.floor(start).astype(np.int64) - years.start
+    last = np.minimum(np.floor(end).astype(np.int64), years.stop - 1) - years.start
+    segment, k = _expand(np.maximum(first, 0), np.where(end > start, last, -1))
+    year = (k + years.start).astype(float)
+    overlap = np.clip(np.minimum(end[segment], year + 1.0) - np.maximum(start[segment], year), 0.0, None)
+    key = k * n_cells + records.municipality[person[segment]].astype(np.int64) * n_f + form[segment]
+    size = len(years) * n_cells
+    person_years = np.bincount(key, weights=overlap, minlength=size)
+    se_years = np.bincount(key, weights=overlap * records.se[person[segment]], minlength=size)
     shape = (len(years), n_municipalities, n_f)
     return se_years.reshape(shape), person_years.reshape(shape)
 

@@ -102,8 +102,9 @@ def test_sex_and_work_form_shares(soweco: Model) -> None:
     share_men = float(np.mean(pop.sex == 0))
     assert abs(share_men - pc.share_men) < 4 * math.sqrt(pc.share_men * (1 - pc.share_men) / n)
     counts = np.bincount(pop.work_form, minlength=len(WORK_FORMS))
+    shares: dict[str, float] = {str(k): v for k, v in pc.work_form_shares.items()}
     for code, form in enumerate(WORK_FORMS):
-        assert abs(counts[code] - n * pc.work_form_shares[form]) <= 1, form  # stratified: within one person
+        assert abs(counts[code] - n * shares[form]) <= 1, form  # stratified: within one person
 
 
 def test_municipality_counts_by_largest_remainder(soweco: Model) -> None:

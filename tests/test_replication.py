@@ -199,7 +199,8 @@ def test_uncertain_parameters_are_drawn_once_per_replication() -> None:
 
 def test_a_drawn_parameter_changes_the_run() -> None:
     """The drawn excess mortality reaches the demography: deaths follow the draw over many replications."""
-    low, high = [], []
+    low: list[int] = []
+    high: list[int] = []
     for replication in range(40):
         tables = run("uncertain", replication, 9, ["shared"])
         value = {r["parameter"]: r["value"] for r in tables["parameters"].to_pylist()}[

@@ -27,7 +27,7 @@ def person_records(draw: Any) -> tally.PersonRecords:
     is_inflow = draw(st.lists(st.booleans(), min_size=n, max_size=n))
     for inflow in is_inflow:
         t0 = min(draw(times), end - 0.5) if inflow else start
-        t1 = draw(st.one_of(st.just(np.inf), times.map(lambda t, t0=t0: max(t, t0))))
+        t1 = max(draw(st.one_of(st.just(np.inf), times)), t0)
         t1 = np.inf if t1 >= end else t1
         entry.append(t0)
         exit_time.append(t1)

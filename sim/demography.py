@@ -97,7 +97,10 @@ class Gompertz:
 
     def cumulative(self, age: np.ndarray, multiplier: float = 1.0) -> np.ndarray:
         """Integral of the hazard from age 0 to `age` (times `multiplier`); `death_ages` inverts its increments."""
-        return multiplier * self.a / self.b * np.expm1(self.b * np.asarray(age, dtype=float))
+        age = np.asarray(age, dtype=float)
+        if self.b == 0:  # a flat hazard
+            return multiplier * self.a * age
+        return multiplier * self.a / self.b * np.expm1(self.b * age)
 
 
 def _expm1_over(b: float) -> float:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import pandas as pd
 import pyarrow as pa
@@ -22,7 +22,7 @@ from sim.schema import TABLES
 
 MANIFEST = "manifest.json"
 
-Filters = Mapping[str, Any] | pc.Expression | None
+Filters: TypeAlias = Mapping[str, Any] | pc.Expression | None
 """Row filters: `{"scenario": "shared", "year": [2021, 2022]}` (a list means "one of"), or a pyarrow expression."""
 
 

@@ -257,7 +257,9 @@ def viability(organisations: pd.DataFrame, thresholds: Thresholds) -> pd.DataFra
     if organisations.empty:
         return pd.DataFrame(columns=cols)
     fails = first_failures(organisations, thresholds)
-    span = organisations.groupby(["scenario", "organisation"], observed=True)["year"].agg(["min", "max"])
+    by_org = organisations.groupby(["scenario", "organisation"], observed=True)["year"]
+    born: dict[Any, Any] = by_org.min().to_dict()
+    ended: dict[Any, Any] = by_org.max().to_dict()
     rows = []
     for (scenario, org), group in fails.groupby(["scenario", "organisation"], observed=True, sort=True):
         years = group["first_year"].fillna(NEVER).to_numpy(float)
@@ -268,8 +270,8 @@ def viability(organisations: pd.DataFrame, thresholds: Thresholds) -> pd.DataFra
             {
                 "scenario": scenario,
                 "organisation": org,
-                "first_year_exists": int(span.loc[(scenario, org), "min"]),
-                "last_year_exists": int(span.loc[(scenario, org), "max"]),
+                "first_year_exists": int(born[(scenario, org)]),
+                "last_year_exists": int(ended[(scenario, org)]),
                 "replications": len(group),
                 "failing": failing,
                 "share_failing": failing / len(group),

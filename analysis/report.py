@@ -16,7 +16,7 @@ import math
 import os
 import tempfile
 import tomllib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -337,6 +337,38 @@ def _viability_section(
     return findings, Table(fmt.t("table_viability"), header, rows)
 
 
+def _charts(
+    stocks: pd.DataFrame,
+    finance: pd.DataFrame,
+    organisations: pd.DataFrame,
+    flows: pd.DataFrame,
+    scenarios: list[str],
+    baseline: str,
+    thresholds: Thresholds,
+    fmt: Formatter,
+    notes: list[str],
+) -> list[charts.Chart]:
+    """Every chart the run's tables allow, in reading order; a note when waiting times are absent."""
+    tr = fmt.t
+    alternatives = [s for s in scenarios if s != baseline]
+    maybe: list[charts.Chart | None] = []
+    if len(stocks):
+        maybe += [charts.workforce_fan(stocks, baseline, value, tr, fmt.suppress) for value in ("persons", "se")]
+    if len(finance):
+        maybe.append(charts.contribution_by_scenario(finance, scenarios, tr))
+        maybe += [charts.difference_fan(finance, baseline, alt, tr) for alt in alternatives]
+    if len(organisations):
+        maybe.append(charts.caseload(organisations, scenarios, tr))
+    if len(flows):
+        waiting = charts.waiting_time(flows, scenarios, tr)
+        if waiting is None:
+            notes.append(fmt.t("missing_waits"))
+        maybe.append(waiting)
+    if len(organisations):
+        maybe.append(charts.overhead_per_se(organisations, scenarios, thresholds.max_overhead_eur_per_se, tr))
+    return [c for c in maybe if c is not None]
+
+
 # ------------------------------------------------------------------------------------- the report
 
 
@@ -347,6 +379,7 @@ def build_context(
     from_year: int | None = None,
     to_year: int | None = None,
     discount_rate: float = DEFAULT_DISCOUNT_RATE,
+    with_charts: bool = True,
 ) -> dict[str, Any]:
     """Everything the template shows, computed from the run (raises `RunError` for a bad run or scenario)."""
     if lang not in LANGUAGES:
@@ -386,7 +419,6 @@ def build_context(
     tables: list[Table] = []
     chart_list: list[charts.Chart] = []
     notes: list[str] = []
-    tr: Callable[[str], str] = fmt.t
 
     for table_name, present_ in present.items():
         if not present_:
@@ -454,29 +486,8 @@ def build_context(
         findings.append(Finding(fmt.t("finding_viability_head", rule=rule), [f.text for f in viability_findings]))
         tables.append(viability_table)
 
-    if len(stocks):
-        for value in ("persons", "se"):
-            chart = charts.workforce_fan(stocks, baseline, value, tr, fmt.suppress)
-            if chart is not None:
-                chart_list.append(chart)
-    if len(finance):
-        maybe = [charts.contribution_by_scenario(finance, scenarios, tr)]
-        maybe += [charts.difference_fan(finance, baseline, alt, tr) for alt in alternatives]
-        chart_list.extend(c for c in maybe if c is not None)
-    if len(organisations):
-        caseload = charts.caseload(organisations, scenarios, tr)
-        if caseload is not None:
-            chart_list.append(caseload)
-    if len(flows):
-        waiting = charts.waiting_time(flows, scenarios, tr)
-        if waiting is not None:
-            chart_list.append(waiting)
-        else:
-            notes.append(fmt.t("missing_waits"))
-    if len(organisations):
-        overhead = charts.overhead_per_se(organisations, scenarios, thresholds.max_overhead_eur_per_se, tr)
-        if overhead is not None:
-            chart_list.append(overhead)
+    if with_charts:
+        chart_list = _charts(stocks, finance, organisations, flows, scenarios, baseline, thresholds, fmt, notes)
 
     scenario_text = config.get("scenarios", {}) if isinstance(config.get("scenarios"), dict) else {}
     version = str(man.get("package_version", fmt.t("unknown")))
@@ -537,9 +548,10 @@ def render(
     from_year: int | None = None,
     to_year: int | None = None,
     discount_rate: float = DEFAULT_DISCOUNT_RATE,
+    with_charts: bool = True,
 ) -> str:
-    """The report as one HTML string."""
-    context = build_context(run_dir, lang, baseline, from_year, to_year, discount_rate)
+    """The report as one HTML string (`with_charts=False`: text and tables only, much faster)."""
+    context = build_context(run_dir, lang, baseline, from_year, to_year, discount_rate, with_charts)
     return _environment().get_template("report.html").render(**context)
 
 
@@ -553,10 +565,10 @@ def write_report(
     discount_rate: float = DEFAULT_DISCOUNT_RATE,
 ) -> Path:
     """Render and write the report atomically (a temporary file in the target folder, then a rename)."""
-    html = render(run_dir, lang, baseline, from_year, to_year, discount_rate)
     out = Path(out)
     if not out.parent.is_dir():
         raise RunError(f"{out}: the folder {out.parent} does not exist")
+    html = render(run_dir, lang, baseline, from_year, to_year, discount_rate)
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
     try:
         umask = os.umask(0)

@@ -68,6 +68,11 @@ def _encode(fig: Figure, key: str, title: str, alt: str) -> Chart:
 
 
 def _fan(ax: Axes, q: pd.DataFrame, colour: str, label: str | None = None, bands: bool = True) -> None:
+    if q.empty:
+        return
+    # years without data (an organisation dissolved and formed again) break the line instead of bridging it
+    span = range(int(q["year"].min()), int(q["year"].max()) + 1)
+    q = q.set_index("year").reindex(span).rename_axis("year").reset_index()
     years = q["year"].to_numpy(float)
     if bands:
         ax.fill_between(years, q["q05"], q["q95"], color=colour, alpha=0.15, linewidth=0)

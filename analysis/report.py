@@ -43,6 +43,7 @@ class Table:
     caption: str
     header: list[str]
     rows: list[list[str]]
+    textual: bool = False  # words rather than figures: everything aligned left
 
 
 @dataclass
@@ -334,7 +335,7 @@ def _viability_section(
         findings.append(Finding(fmt.t("finding_viability_none", year=last_year)))
     header = [fmt.t(k) for k in ("col_scenario", "col_organisation", "col_exists", "col_failing", "col_first_year")]
     header.append(fmt.t("col_reason"))
-    return findings, Table(fmt.t("table_viability"), header, rows)
+    return findings, Table(fmt.t("table_viability"), header, rows, textual=True)
 
 
 def _charts(

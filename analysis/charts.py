@@ -61,6 +61,12 @@ def _figure(panels: int, ncols: int = 3, height: float = 2.6) -> tuple[Figure, l
 
 
 def _encode(fig: Figure, key: str, title: str, alt: str) -> Chart:
+    # one time axis for every panel, so that years line up when the reader's eye moves between them
+    panels = [ax for ax in fig.axes if ax.get_visible() and ax.has_data()]
+    if panels:
+        lows, highs = zip(*(ax.get_xlim() for ax in panels), strict=True)
+        for ax in panels:
+            ax.set_xlim(min(lows), max(highs))
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
     data = base64.b64encode(buffer.getvalue()).decode("ascii")

@@ -327,7 +327,7 @@ def _viability_section(
                 r["organisation"],
                 f"{r['first_year_exists']}–{r['last_year_exists']}",
                 f"{int(r['failing'])} / {int(r['replications'])}",
-                f"{year(r['p50'])} ({year(r['p5'])} – {year(r['p95'])})",
+                never if math.isnan(r["p5"]) else f"{year(r['p50'])} ({year(r['p5'])} – {year(r['p95'])})",
                 fmt.t(f"reason_{r['reason']}") if r["reason"] else "",
             ]
         )

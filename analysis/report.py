@@ -564,12 +564,13 @@ def write_report(
     from_year: int | None = None,
     to_year: int | None = None,
     discount_rate: float = DEFAULT_DISCOUNT_RATE,
+    with_charts: bool = True,
 ) -> Path:
     """Render and write the report atomically (a temporary file in the target folder, then a rename)."""
     out = Path(out)
     if not out.parent.is_dir():
         raise RunError(f"{out}: the folder {out.parent} does not exist")
-    html = render(run_dir, lang, baseline, from_year, to_year, discount_rate)
+    html = render(run_dir, lang, baseline, from_year, to_year, discount_rate, with_charts)
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
     try:
         umask = os.umask(0)

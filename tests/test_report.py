@@ -156,7 +156,7 @@ def test_parameter_rows_show_ranges_and_notes() -> None:
 
 def test_write_is_atomic_and_errors_leave_nothing(run: Path, tmp_path: Path) -> None:
     out = tmp_path / "report.html"
-    write_report(run, out, "en", baseline="per_municipality")
+    write_report(run, out, "en", baseline="per_municipality", with_charts=False)
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert "Baseline scenario: per_municipality." in out.read_text(encoding="utf-8")
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]

@@ -1,0 +1,27 @@
+"""Reading and summarising wsw-sim runs: pandas and DuckDB access, Monte Carlo summaries, paired scenario
+comparisons, charts and the HTML report. Never imports SimPy: a run folder is all it needs.
+
+    import analysis
+    stocks = analysis.load("runs/my-run", "stocks", filters={"scenario": "shared"})
+    analysis.query("runs/my-run", "SELECT scenario, year, sum(persons) FROM stocks GROUP BY ALL")
+"""
+
+from analysis.compare import Period, compare, npv, paired_differences
+from analysis.load import RunError, load, manifest, query
+from analysis.summary import Thresholds, describe, summarise, viability, with_total
+
+__all__ = [
+    "Period",
+    "RunError",
+    "Thresholds",
+    "compare",
+    "describe",
+    "load",
+    "manifest",
+    "npv",
+    "paired_differences",
+    "query",
+    "summarise",
+    "viability",
+    "with_total",
+]

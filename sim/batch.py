@@ -367,8 +367,13 @@ def _execute(
     scheduler: str | None,
     progress: Progress | None,
     model: Model | None,
+    client: Any = None,
 ) -> RunResult:
-    """Run the chunks of `manifest` that are not complete, recording each in the manifest as it finishes."""
+    """Run the chunks of `manifest` that are not complete, recording each in the manifest as it finishes.
+
+    `client` is the Dask client when the executor is `dask` (connected by the caller, before anything is
+    written, so that an unreachable scheduler is bad input that leaves no trace).
+    """
     scenarios = tuple(manifest["scenarios"])
     store.remove_temp_files(run_dir)
     tasks = [
@@ -386,7 +391,6 @@ def _execute(
     entries = {e["id"]: e for e in manifest["chunks"]}
     for task in tasks:
         entries[task.chunk.id].update(status="pending", error=None)
-    client = _dask_client(scheduler) if executor == "dask" and tasks else None
     if client is not None:
         workers = len(client.scheduler_info().get("workers", {}))
     session: dict[str, Any] = {
@@ -437,9 +441,6 @@ def _execute(
     except (KeyboardInterrupt, Interrupted):
         interrupted = True
     finally:
-        if client is not None:
-            with contextlib.suppress(Exception):
-                client.close()
         store.remove_temp_files(run_dir)
     seconds = time.perf_counter() - started
     failed = [e for e in manifest["chunks"] if e["status"] == "failed"]
@@ -517,15 +518,19 @@ def start_run(
     run_id = run_id or store.default_run_id(text, root_seed, replications)
     _check_run_id(run_id)
 
+    client = _dask_client(scheduler) if executor == "dask" else None
     out = Path(out)
     missing = [p for p in (out, *out.parents) if not p.exists()]
     run_dir = out / run_id
     try:
         out.mkdir(parents=True, exist_ok=True)
         run_dir.mkdir()
-    except FileExistsError:
-        raise ConfigError(run_dir, "", "already exists: resume it with --resume, or choose another --run-id") from None
     except OSError as exc:
+        _close(client)
+        if isinstance(exc, FileExistsError):
+            raise ConfigError(
+                run_dir, "", "already exists: resume it with --resume, or choose another --run-id"
+            ) from None
         _remove_created(missing)
         raise _unwritable(out, exc) from None
     lock = store.RunLock(run_dir)
@@ -560,12 +565,20 @@ def start_run(
         store.write_manifest(run_dir, manifest)
     except OSError as exc:
         lock.release()
+        _close(client)
         _remove_created([run_dir, *missing])
         raise _unwritable(out, exc) from None
     try:
-        return _execute(run_dir, manifest, executor, workers, scheduler, progress, model)
+        return _execute(run_dir, manifest, executor, workers, scheduler, progress, model, client)
     finally:
         lock.release()
+        _close(client)
+
+
+def _close(client: Any) -> None:
+    if client is not None:
+        with contextlib.suppress(Exception):
+            client.close()
 
 
 def _remove_created(folders: Sequence[Path]) -> None:
@@ -603,7 +616,7 @@ def resume_run(
         if now != manifest.get("population_sha256"):
             raise ConfigError(config.population.file, "", "has changed since the run started; it cannot be resumed")
     executor = executor or manifest.get("executor", "local")
-    workers = workers or int(manifest.get("workers", 1))
+    workers = int(manifest.get("workers", 1)) if workers is None else workers
     scheduler = scheduler or manifest.get("scheduler")
     _check_counts(int(manifest["replications"]), int(manifest["chunk_size"]), workers, int(manifest["root_seed"]))
     lock = store.RunLock(run_dir)
@@ -612,6 +625,12 @@ def resume_run(
     except OSError as exc:
         raise _unwritable(run_dir, exc) from None
     try:
-        return _execute(run_dir, manifest, executor, workers, scheduler, progress, None)
+        client = _dask_client(scheduler) if executor == "dask" else None
+    except ConfigError:
+        lock.release()
+        raise
+    try:
+        return _execute(run_dir, manifest, executor, workers, scheduler, progress, None, client)
     finally:
         lock.release()
+        _close(client)

@@ -370,7 +370,7 @@ def run(
                 scenarios=scenarios,
                 chunk_size=chunk_size,
                 executor=chosen or "local",
-                workers=workers or 1,
+                workers=1 if workers is None else workers,
                 scheduler=scheduler,
                 progress=progress,
             )

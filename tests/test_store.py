@@ -39,6 +39,7 @@ def test_files_keep_schema_and_metadata(run_dir: Path) -> None:
         assert written.metadata[b"wsw_sim.schema_version"] == str(schema.SCHEMA_VERSION).encode()
         assert "scenario" not in written.names  # it is the folder name
         assert pq.ParquetFile(path).metadata.row_group(0).column(0).compression == "ZSTD"
+    assert all(p.stat().st_mode & 0o044 == 0o044 for p in [*files, run_dir / store.MANIFEST])  # others may read
     unit = pq.read_schema(run_dir / "stocks" / "scenario=shared" / "part-00000.parquet").field("se").metadata
     assert unit == {b"unit": b"SE", b"description": b"standaardeenheden: contract size summed over persons"}
 

@@ -337,7 +337,12 @@ def run(
     if not quiet and sys.stderr.isatty():
         from tqdm import tqdm
 
-        bar = tqdm(total=None, unit="rep", desc="replications", file=sys.stderr, dynamic_ncols=True)
+        total, initial = reps, 0
+        if resume is not None:
+            manifest = batch.store.read_manifest(resume)
+            total = int(manifest["replications"])
+            initial = sum(c["last"] - c["first"] + 1 for c in manifest["chunks"] if c["status"] == "done")
+        bar = tqdm(total=total, initial=initial, unit="rep", desc="replications", file=sys.stderr, dynamic_ncols=True)
 
     def progress(replications: int) -> None:
         if bar is not None:
@@ -346,10 +351,6 @@ def run(
     chosen = cast("batch.Executor | None", executor)
     try:
         if resume is not None:
-            if bar is not None:
-                manifest = batch.store.read_manifest(resume)
-                bar.reset(total=int(manifest["replications"]))
-                bar.update(sum(c["last"] - c["first"] + 1 for c in manifest["chunks"] if c["status"] == "done"))
             result = batch.resume_run(
                 resume,
                 executor=chosen,
@@ -359,8 +360,6 @@ def run(
             )
         else:
             assert config is not None and reps is not None and seed is not None and out is not None
-            if bar is not None:
-                bar.reset(total=reps)
             result = batch.start_run(
                 config,
                 reps,

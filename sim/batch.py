@@ -527,7 +527,7 @@ def start_run(
         run_dir.mkdir()
     except OSError as exc:
         _close(client)
-        if isinstance(exc, FileExistsError):
+        if isinstance(exc, FileExistsError) and out.is_dir():
             raise ConfigError(
                 run_dir, "", "already exists: resume it with --resume, or choose another --run-id"
             ) from None

@@ -13,6 +13,7 @@ from click.testing import CliRunner, Result
 
 from sim import batch, store
 from sim.cli import cli as wsw_sim
+from sim.config import ConfigError
 
 REPS = 12
 SEED = 11
@@ -137,6 +138,12 @@ def test_command_refuses_bad_input_with_exit_2(tmp_path: Path) -> None:
     assert mixed.exit_code == 2 and "--reps" in mixed.stderr
     missing = cli("run", SMOKE, "--reps", "2")
     assert missing.exit_code == 2 and "--seed" in missing.stderr
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    under_a_file = cli("run", SMOKE, "--reps", "2", "--seed", "1", "--out", a_file / "runs")
+    assert under_a_file.exit_code == 2 and f"{a_file / 'runs'}: cannot be written" in under_a_file.stderr
+    with pytest.raises(ConfigError, match="cannot be written"):
+        batch.start_run(SMOKE, 2, 1, a_file)
     nowhere = cli("run", "--resume", tmp_path / "nothing-here")
     assert nowhere.exit_code == 2 and "not a run folder" in nowhere.stderr
     for bad in (["--reps", "0"], ["--chunk-size", "0"], ["--workers", "0"]):

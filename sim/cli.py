@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
 
@@ -377,6 +377,137 @@ def compare(
     ]
     money = {c: "{:,.0f}".format for c in shown.columns[2:-1]}
     click.echo(shown.to_string(index=False, formatters={**money, "P(B cheaper)": "{:.2f}".format}))
+
+
+@cli.command()
+@click.argument("config", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--reps", type=int, help="Replications (Monte Carlo runs of every scenario).")
+@click.option("--seed", type=int, help="Root seed; replication r draws from streams derived from (seed, r).")
+@click.option("--workers", type=int, default=None, help="Worker processes of the local executor [1].")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="Folder that receives the run folder.")
+@click.option("--run-id", help="Name of the run folder [UTC time stamp plus a hash of config, seed and reps].")
+@click.option("--scenario", "scenarios", multiple=True, help="Run only this scenario (repeatable) [all].")
+@click.option("--chunk-size", type=int, help="Replications per chunk file [reps/20, at most 50].")
+@click.option("--executor", type=click.Choice(["local", "dask"]), default=None, help="Where chunks run [local].")
+@click.option("--scheduler", help="Dask scheduler address, tcp://HOST:PORT (with --executor dask).")
+@click.option("--resume", type=click.Path(path_type=Path, file_okay=False), help="Finish the run in this folder.")
+@click.option("--quiet", is_flag=True, help="No progress bar and no summary (the run folder is still printed).")
+@input_errors_exit_2
+def run(
+    config: Path | None,
+    reps: int | None,
+    seed: int | None,
+    workers: int | None,
+    out: Path | None,
+    run_id: str | None,
+    scenarios: tuple[str, ...],
+    chunk_size: int | None,
+    executor: str | None,
+    scheduler: str | None,
+    resume: Path | None,
+    quiet: bool,
+) -> None:
+    """Run a batch of CONFIG into OUT/<run-id>/, or finish one with --resume; prints the run folder last.
+
+    Exit 0 when every chunk is written, 1 when some failed or the run was interrupted (resume it), 2 for bad
+    input.
+
+    \b
+    Example:
+        wsw-sim run configs/soweco_2019.toml --reps 1000 --seed 1 --workers 2 --out runs
+        wsw-sim run --resume runs/20190101T000000Z-1a2b3c4d
+        wsw-sim run configs/soweco_2019.toml --reps 1000 --seed 1 --out /shared/runs \\
+            --executor dask --scheduler tcp://10.0.0.5:8786
+    """
+    from sim import batch
+
+    if resume is not None:
+        extra = [
+            name
+            for name, value in (
+                ("CONFIG", config),
+                ("--reps", reps),
+                ("--seed", seed),
+                ("--out", out),
+                ("--run-id", run_id),
+                ("--scenario", scenarios),
+                ("--chunk-size", chunk_size),
+            )
+            if value
+        ]
+        if extra:
+            raise ConfigError("--resume", "", f"cannot be combined with {', '.join(extra)} (the run keeps its own)")
+    else:
+        missing = [
+            name
+            for name, value in (("CONFIG", config), ("--reps", reps), ("--seed", seed), ("--out", out))
+            if value is None
+        ]
+        if missing:
+            raise ConfigError("run", "", f"missing {', '.join(missing)} (or give --resume RUN_DIR)")
+    bar = None
+    if not quiet and sys.stderr.isatty():
+        from tqdm import tqdm
+
+        total, initial = reps, 0
+        if resume is not None:
+            manifest = batch.store.read_manifest(resume)
+            total = int(manifest["replications"])
+            initial = sum(c["last"] - c["first"] + 1 for c in manifest["chunks"] if c["status"] == "done")
+        bar = tqdm(total=total, initial=initial, unit="rep", desc="replications", file=sys.stderr, dynamic_ncols=True)
+
+    def progress(replications: int) -> None:
+        if bar is not None:
+            bar.update(replications)
+
+    chosen = cast("batch.Executor | None", executor)
+    try:
+        if resume is not None:
+            result = batch.resume_run(
+                resume,
+                executor=chosen,
+                workers=workers,
+                scheduler=scheduler,
+                progress=progress,
+            )
+        else:
+            assert config is not None and reps is not None and seed is not None and out is not None
+            result = batch.start_run(
+                config,
+                reps,
+                seed,
+                out,
+                run_id=run_id,
+                scenarios=scenarios,
+                chunk_size=chunk_size,
+                executor=chosen or "local",
+                workers=1 if workers is None else workers,
+                scheduler=scheduler,
+                progress=progress,
+            )
+    finally:
+        if bar is not None:
+            bar.close()
+    if not quiet:
+        rate = result.replications_run / result.seconds if result.seconds > 0 else 0.0
+        click.echo(
+            f"{result.status}: {result.replications_run} replications x {len(result.scenarios)} scenarios in "
+            f"{result.seconds:.1f} s ({rate:.1f} replications/s); "
+            f"{result.chunks_done} of {result.chunks} chunks written",
+            err=True,
+        )
+    if result.failed:
+        names = ", ".join(
+            f"{f.chunk.id} (replications {f.chunk.first}-{f.chunk.last}: {f.error})" for f in result.failed
+        )
+        click.echo(f"error: {len(result.failed)} chunk(s) failed: {names}", err=True)
+    if result.status != "complete":
+        click.echo(
+            f"the run is incomplete ({result.status}); finish it with: wsw-sim run --resume {result.run_dir}", err=True
+        )
+    click.echo(str(result.run_dir))
+    if result.status != "complete":
+        sys.exit(1)
 
 
 def main() -> None:

@@ -1,0 +1,246 @@
+"""Faults a batch must survive: a failing chunk, kill -9, a killed worker, SIGTERM, a read-only or full disk.
+
+Faults are injected from outside `sim`: tests/fault_hooks.py runs the command with a replication that raises
+or hangs (so that the test can kill the process at a known point), or a test monkeypatches the writer.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from batch_runs import SMOKE, cli, command, data_files, env, hidden_files
+from click.testing import CliRunner
+
+from sim import batch, store
+from sim.cli import cli as wsw_sim
+
+REPS = 12
+SEED = 11
+CHUNK = 2  # six chunks; replication 5 is in chunk 2, replication 6 starts chunk 3
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    out = tmp_path_factory.mktemp("reference")
+    result = batch.start_run(SMOKE, REPS, SEED, out, run_id="ref", chunk_size=CHUNK)
+    assert result.status == "complete"
+    return data_files(result.run_dir)
+
+
+def run_args(out: Path, workers: int) -> list[str | Path]:
+    args: list[str | Path] = ["run", SMOKE, "--reps", str(REPS), "--seed", str(SEED), "--chunk-size", str(CHUNK)]
+    return [*args, "--workers", str(workers), "--out", out, "--run-id", "r"]
+
+
+def manifest(run_dir: Path) -> dict[str, Any]:
+    return dict(json.loads((run_dir / store.MANIFEST).read_text()))
+
+
+def chunk_files(files: dict[str, bytes], chunk: int) -> dict[str, bytes]:
+    return {k: v for k, v in files.items() if k.endswith(f"part-{chunk:05d}.parquet")}
+
+
+def assert_done_chunks_intact(run_dir: Path, reference: dict[str, bytes]) -> list[int]:
+    """Every chunk the manifest calls done has all its files, byte for byte those of the reference run."""
+    done = [c["id"] for c in manifest(run_dir)["chunks"] if c["status"] == "done"]
+    files = data_files(run_dir)
+    for chunk in done:
+        assert chunk_files(files, chunk) == chunk_files(reference, chunk), chunk
+    return done
+
+
+def resume_equals_reference(run_dir: Path, reference: dict[str, bytes]) -> None:
+    done = cli("run", "--resume", run_dir, "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == str(run_dir)
+    assert manifest(run_dir)["status"] == "complete"
+    assert data_files(run_dir) == reference
+    assert hidden_files(run_dir) == []
+
+
+def start_hanging(out: Path, workers: int, pidfile: Path) -> subprocess.Popen[str]:
+    """Start a batch whose replication 6 (chunk 3) hangs; returns once that process has written its pid."""
+    proc = subprocess.Popen(
+        command(*run_args(out, workers), hooks=True),
+        env=env(WSW_TEST_HANG_REPLICATION="6", WSW_TEST_PIDFILE=str(pidfile)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 90
+    while not pidfile.exists():
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the batch never reached replication 6"
+        time.sleep(0.05)
+    return proc
+
+
+def gone(pid: int, within: float = 20) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        if Path(f"/proc/{pid}/stat").exists() and Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z":
+            return True  # a zombie: dead, only not yet reaped
+        time.sleep(0.1)
+    return False
+
+
+def test_a_failing_chunk_is_reported_the_others_go_on_and_resume_completes(
+    tmp_path: Path, reference: dict[str, bytes]
+) -> None:
+    done = cli(*run_args(tmp_path, 2), hooks=True, WSW_TEST_FAIL_REPLICATION="5")
+    assert done.returncode == 1, done.stderr
+    assert "1 chunk(s) failed: 2 (replications 4-5: RuntimeError: injected failure in replication 5)" in done.stderr
+    assert "Traceback" not in done.stderr
+    run_dir = tmp_path / "r"
+    assert done.stdout.strip().splitlines()[-1] == str(run_dir)
+    chunks = manifest(run_dir)["chunks"]
+    assert [c["status"] for c in chunks] == ["done", "done", "failed", "done", "done", "done"]
+    assert "injected failure" in chunks[2]["error"] and "fault_hooks.py" in chunks[2]["traceback"]
+    assert manifest(run_dir)["status"] == "failed"
+    assert chunk_files(data_files(run_dir), 2) == {}  # a failed chunk leaves no files
+    assert assert_done_chunks_intact(run_dir, reference) == [0, 1, 3, 4, 5]
+    resume_equals_reference(run_dir, reference)
+    assert manifest(run_dir)["chunks"][2]["error"] is None
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_run_killed_with_sigkill_resumes_to_the_uninterrupted_result(
+    tmp_path: Path, reference: dict[str, bytes], workers: int
+) -> None:
+    pidfile = tmp_path / "hanging.pid"
+    proc = start_hanging(tmp_path, workers, pidfile)
+    hanging = int(pidfile.read_text())
+    assert (hanging == proc.pid) == (workers == 1)
+    time.sleep(0.3)  # let the other worker finish a chunk or two
+    proc.kill()
+    proc.communicate(timeout=30)
+    run_dir = tmp_path / "r"
+    assert manifest(run_dir)["status"] == "running"  # nobody could say otherwise: kill -9
+    done = assert_done_chunks_intact(run_dir, reference)
+    assert 3 not in done and {0, 1, 2} <= set(done)
+    assert gone(hanging), "a worker outlived its killed coordinator"
+    assert not store.is_locked(run_dir)
+    resume_equals_reference(run_dir, reference)
+
+
+def test_a_killed_worker_fails_its_chunks_and_resume_completes(tmp_path: Path, reference: dict[str, bytes]) -> None:
+    pidfile = tmp_path / "worker.pid"
+    proc = start_hanging(tmp_path, 2, pidfile)
+    worker = int(pidfile.read_text())
+    assert worker != proc.pid
+    os.kill(worker, signal.SIGKILL)
+    stdout, stderr = proc.communicate(timeout=90)
+    assert proc.returncode == 1, stderr
+    assert "chunk(s) failed: " in stderr and "3 (replications 6-7: a worker process died" in stderr
+    run_dir = tmp_path / "r"
+    assert stdout.strip().splitlines()[-1] == str(run_dir)
+    chunks = manifest(run_dir)["chunks"]
+    failed = [c["id"] for c in chunks if c["status"] == "failed"]
+    assert 3 in failed and len(failed) <= 2  # only chunks in flight with the dead worker
+    assert all(c["status"] in ("done", "failed") for c in chunks)  # the others went on with a new pool
+    assert assert_done_chunks_intact(run_dir, reference) == [c for c in range(6) if c not in failed]
+    assert hidden_files(run_dir) == []
+    resume_equals_reference(run_dir, reference)
+
+
+def test_sigterm_stops_cleanly_and_the_run_resumes(tmp_path: Path, reference: dict[str, bytes]) -> None:
+    pidfile = tmp_path / "worker.pid"
+    proc = start_hanging(tmp_path, 2, pidfile)
+    worker = int(pidfile.read_text())
+    proc.send_signal(signal.SIGTERM)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 1 and "incomplete (interrupted)" in stderr, stderr
+    assert stdout.strip().splitlines()[-1] == str(tmp_path / "r")
+    assert "Traceback" not in stderr
+    run_dir = tmp_path / "r"
+    assert manifest(run_dir)["status"] == "interrupted"
+    assert gone(worker)
+    assert hidden_files(run_dir) == [] and not store.is_locked(run_dir)
+    assert chunk_files(data_files(run_dir), 3) == {}
+    assert_done_chunks_intact(run_dir, reference)
+    resume_equals_reference(run_dir, reference)
+
+
+def test_a_read_only_out_folder_is_exit_2_and_nothing_is_written(tmp_path: Path) -> None:
+    readonly = tmp_path / "readonly"
+    readonly.mkdir()
+    readonly.chmod(0o555)
+    prefix: list[str] = []
+    if os.geteuid() == 0:  # root writes anywhere: drop the capability that lets it
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("running as root without setpriv: cannot make a folder unwritable")
+        drop = "-dac_override,-dac_read_search"
+        prefix = [setpriv, f"--bounding-set={drop}", f"--inh-caps={drop}"]
+    try:
+        for out in (readonly, readonly / "new" / "runs"):
+            args = ["run", SMOKE, "--reps", "2", "--seed", "1", "--out", out]
+            done = subprocess.run(
+                [*prefix, *command(*args)], env=env(), capture_output=True, text=True, timeout=60, check=False
+            )
+            assert done.returncode == 2, done.stderr
+            assert f"error: {out}: cannot be written (Permission denied)" in done.stderr
+            assert "Traceback" not in done.stderr
+            assert list(readonly.iterdir()) == []
+    finally:
+        readonly.chmod(0o755)
+
+
+class FillingDisk:
+    """`pyarrow.parquet.write_table` on a disk that fills up after a few files."""
+
+    def __init__(self, files: int) -> None:
+        self.room = files
+        self.write_table = pq.write_table
+
+    def __call__(self, table: pa.Table, where: Any, **kwargs: Any) -> None:
+        if self.room > 0:
+            self.room -= 1
+            self.write_table(table, where, **kwargs)
+            return
+        where.write(b"PAR1 the first bytes of a file that does not fit")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def test_a_full_disk_fails_the_chunks_cleanly_and_resume_completes(
+    tmp_path: Path, reference: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    args = [str(a) for a in run_args(tmp_path, 1)]
+    with monkeypatch.context() as patch:
+        patch.setattr(pq, "write_table", FillingDisk(files=3))  # chunk 0 fails after three of its ten files
+        done = CliRunner().invoke(wsw_sim, args)
+    assert done.exit_code == 1, done.output
+    assert "6 chunk(s) failed: 0 (replications 0-1: OSError: [Errno 28] No space left on device)" in done.stderr
+    run_dir = tmp_path / "r"
+    assert manifest(run_dir)["status"] == "failed"
+    assert data_files(run_dir) == {} and hidden_files(run_dir) == []  # no partial or temporary files
+    resume_equals_reference(run_dir, reference)
+
+
+def test_a_full_disk_before_the_first_chunk_is_exit_2_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_space(text: str, path: Path) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(store, "atomic_write_text", no_space)
+    out = tmp_path / "runs"
+    done = CliRunner().invoke(wsw_sim, ["run", str(SMOKE), "--reps", "2", "--seed", "1", "--out", str(out)])
+    assert done.exit_code == 2, done.output
+    assert f"error: {out}: cannot be written (No space left on device)" in done.stderr
+    assert list(tmp_path.iterdir()) == []

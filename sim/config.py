@@ -376,6 +376,7 @@ class OrganisationParams(Frozen):
     group_size_persons: int = Field(default=8, ge=1)
     group_contract_duration_years_mean: Positive = 8.0
     sheltered_policy: Literal["run", "buy"] = "run"
+    site_min_occupancy: Fraction = 0.3
     setup_cost_eur: NonNegative = 0.0
 
     @field_validator("staff_cost_eur_per_person_year", "coach_fte_per_100_persons")

@@ -10,10 +10,11 @@ SE-years); the subsidy is the municipality's own (it receives the rijksbijdrage 
 SE). So, row by row, municipal_contribution = wage + wage subsidy + coaches + overhead + sites + transition
 - subsidy - added value.
 
-Sites: each year an organisation keeps open the fewest of its sites (largest first) that hold its
-beschut_binnen employees at the end of the previous year and closes the rest (a closed site never reopens;
-its closure cost is a transition cost). What its own sites cannot hold, or everything under the `buy` policy,
-is bought at a tariff from the organisation with the largest open capacity, for which it is added value.
+Sites: each year an organisation fills its sites, largest first, with its beschut_binnen employees at the
+end of the previous year; a site that would be filled below `site_min_occupancy` of its capacity closes (a
+closed site never reopens; its closure cost is a transition cost). What its own sites cannot hold, or
+everything under the `buy` policy, is bought at a tariff from the organisation with the largest open
+capacity, for which it is added value.
 """
 
 from __future__ import annotations
@@ -247,18 +248,21 @@ def _site_costs(
             policy = params[name].sheltered_policy
             need = int(beschut_need[k, members].sum())
             capacity = 0
+            served = 0
             for i in by_size:
                 if not site_open[i] or site_muni[i] not in members:
                     continue
                 site = orgs_cfg.sites[i]
-                if policy == "run" and capacity < need:
+                fills = min(site.capacity_persons, need - served)
+                if policy == "run" and fills > 0 and fills >= params[name].site_min_occupancy * site.capacity_persons:
+                    served += fills
                     capacity += site.capacity_persons
                     out.running[name][k] += site.fixed_cost_eur_per_year * price_ix[k]
                 else:
                     site_open[i] = False
                     out.closure[name][k] += site.closure_cost_eur * price_ix[k]
             kept[name] = capacity
-            shortfall[name] = max(0, need - capacity) / need if need > 0 else 0.0
+            shortfall[name] = (need - served) / need if need > 0 else 0.0
         provider = max(kept, key=lambda n: (kept[n], n))
         for name in partition.organisations:
             cost = shortfall[name] * float(beschut_years[k, org_members[name, k]].sum()) * tariff * price_ix[k]

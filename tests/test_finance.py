@@ -134,6 +134,7 @@ def test_an_organisation_without_a_site_buys_places_from_the_one_with_a_site():
     person_years = se_years.copy()
     stock_persons = np.zeros((n_years + 1, 2, 4))
     stock_persons[:, :, 0] = 10
+    stock_persons[:, 0, 0] = 20  # Almelo fills its 40-place site to half: it stays open
     history = OrganisationHistory(
         fte_history={"Regio": [(2019.0, 1.0), (2021.0, 0.0)], "Almelo": [(2021.0, 1.0)], "Tubbergen": [(2021.0, 1.0)]},
         created={"Almelo": [2021.0], "Tubbergen": [2021.0]},
@@ -157,3 +158,32 @@ def test_an_organisation_without_a_site_buys_places_from_the_one_with_a_site():
     av_almelo = 10.0 * config.money.added_value_eur_per_se["beschut_binnen"] * ix + tariff
     assert y2021.loc["Almelo", "added_value_eur"] == pytest.approx(av_almelo, abs=0.01)
     assert pd.Series(f.year).isin([2019, 2020, 2021]).all()
+
+
+def test_a_site_filled_below_its_minimum_occupancy_closes_and_its_places_are_bought():
+    config = smoke({"horizon": {"end_year": 2020}})
+    site = config.organisations.sites[0]
+    se_years = np.zeros((2, 2, 4))
+    se_years[:, 0, 0] = 10.0
+    stock_persons = np.zeros((3, 2, 4))
+    stock_persons[0, 0, 0] = 30  # start: 30 of 40 places, open in 2019
+    stock_persons[1, 0, 0] = 10  # end 2019: 10 of 40 (below 30%), closed in 2020
+    history = OrganisationHistory(fte_history={"Regio": [(2019.0, 1.0)]}, created={})
+    fin, _ = finance_tables(
+        config,
+        config.scenarios["shared"].timeline,
+        history,
+        se_years,
+        se_years,
+        stock_persons,
+        stock_persons,
+        "shared",
+        0,
+    )
+    by_year = fin.to_pandas().groupby("year")[["site_cost_eur", "transition_cost_eur"]].sum()
+    ix = 1 + config.money.price_index_per_year
+    assert by_year.loc[2019, "site_cost_eur"] == pytest.approx(site.fixed_cost_eur_per_year, abs=0.02)
+    assert by_year.loc[2019, "transition_cost_eur"] == 0
+    assert by_year.loc[2020, "transition_cost_eur"] == pytest.approx(site.closure_cost_eur * ix, abs=0.02)
+    bought = 10.0 * config.money.sheltered_place_tariff_eur_per_person_year * ix
+    assert by_year.loc[2020, "site_cost_eur"] == pytest.approx(bought, abs=0.02)

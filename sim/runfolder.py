@@ -2,46 +2,23 @@
 
 The layout (see README, Outputs): `RUN_DIR/manifest.json` holds the exact config text (`config_toml`) and
 where it came from (`config_path`); each table is `RUN_DIR/<table>/scenario=<name>/part-*.parquet`, where the
-scenario may be only in the folder name. Problems are `ConfigError`s naming the folder or file.
+scenario may be only in the folder name. Problems are `ConfigError`s naming the folder or file. The manifest
+and the config come from `sim.store`, which writes them.
 """
 
 from __future__ import annotations
 
-import json
-import tomllib
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from sim.config import Config, ConfigError, config_from_dict
+from sim.config import ConfigError
+from sim.store import read_manifest, run_config
 
-
-def read_manifest(run_dir: str | Path) -> dict[str, Any]:
-    path = Path(run_dir) / "manifest.json"
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(path, "", "not found: is this a run folder?") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ConfigError(path, "", f"cannot be read ({exc})") from None
-    if not isinstance(manifest, dict) or "config_toml" not in manifest:
-        raise ConfigError(path, "config_toml", "missing key")
-    return manifest
-
-
-def run_config(run_dir: str | Path) -> Config:
-    """The config the run was made with, from the exact text kept in its manifest."""
-    manifest = read_manifest(run_dir)
-    source = str(manifest.get("config_path") or Path(run_dir) / "manifest.json")
-    try:
-        raw = tomllib.loads(manifest["config_toml"])
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(Path(run_dir) / "manifest.json", "config_toml", f"is not valid TOML ({exc})") from None
-    return config_from_dict(raw, source=source, base_dir=Path(source).parent)
+__all__ = ["read_manifest", "read_table", "run_config"]
 
 
 def read_table(run_dir: str | Path, table: str, columns: list[str] | None = None) -> pd.DataFrame:

@@ -227,8 +227,11 @@ def run_config(run_dir: str | Path) -> Config:
     Relative paths in it (a population file) are taken from the folder the config file was in.
     """
     manifest = read_manifest(run_dir)
-    config_path = str(manifest["config_path"])
-    raw = tomllib.loads(manifest["config_toml"])
+    config_path = str(manifest.get("config_path") or Path(run_dir) / MANIFEST)
+    try:
+        raw = tomllib.loads(manifest["config_toml"])
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(Path(run_dir) / MANIFEST, "config_toml", f"is not valid TOML ({exc})") from None
     return config_from_dict(raw, source=config_path, base_dir=Path(config_path).parent)
 
 

@@ -11,10 +11,7 @@ then shown as "<5" and left out of the charts.
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
-import tempfile
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +27,7 @@ from analysis.compare import Period, paired_differences, period_totals
 from analysis.load import RunError, has_table, load, manifest
 from analysis.summary import TOTAL, Thresholds, summarise, viability, with_total
 from analysis.translations import LANGUAGES, Lang, euros, number, percent, thousands, translate
+from sim.store import atomic_write_text
 
 PERIOD_YEARS = 10
 """The findings add money up over this many years from the first reorganisation (or the start)."""
@@ -571,18 +569,5 @@ def write_report(
     if not out.parent.is_dir():
         raise RunError(f"{out}: the folder {out.parent} does not exist")
     html = render(run_dir, lang, baseline, from_year, to_year, discount_rate, with_charts)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; a report is meant to be shared
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(html)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, out)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    atomic_write_text(html, out)  # temporary file, fsync, rename: never a half-written report
     return out

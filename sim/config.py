@@ -22,7 +22,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sim.domain import DISABILITY_TYPES, KNOWN_MUNICIPALITIES, SEXES, WORK_FORMS
 
@@ -50,6 +50,17 @@ Positive = Annotated[float, Field(gt=0)]
 Fraction = Annotated[float, Field(ge=0, le=1)]
 Municipality = str
 WorkForm = Literal["beschut_binnen", "groepsdetachering", "individuele_detachering", "begeleid_werken"]
+
+
+def _every_form(value: dict[str, float]) -> dict[str, float]:
+    missing = [f for f in WORK_FORMS if f not in value]
+    if missing:
+        raise ValueError(f"missing form of work {missing[0]!r}")
+    return value
+
+
+ByForm = Annotated[dict[WorkForm, NonNegative], AfterValidator(_every_form)]
+"""A non-negative number for each of the four forms of work (all four must be given)."""
 
 
 class ParamSpec(Frozen):
@@ -290,15 +301,7 @@ class IllnessConfig(Frozen):
 class VoluntaryConfig(Frozen):
     """Voluntary and other exits: a constant hazard that may differ by form of work."""
 
-    hazard_per_year: dict[WorkForm, NonNegative]
-
-    @field_validator("hazard_per_year")
-    @classmethod
-    def _every_form(cls, value: dict[str, float]) -> dict[str, float]:
-        missing = [f for f in WORK_FORMS if f not in value]
-        if missing:
-            raise ValueError(f"missing form of work {missing[0]!r}")
-        return value
+    hazard_per_year: ByForm
 
 
 class InflowConfig(Frozen):
@@ -362,8 +365,8 @@ class OrganisationParams(Frozen):
     governance_eur_per_year: NonNegative = Field(
         default=0.0, description="joint governance layer (board, supervisory board); only with several members"
     )
-    staff_cost_eur_per_person_year: dict[WorkForm, NonNegative]
-    coach_fte_per_100_persons: dict[WorkForm, NonNegative]
+    staff_cost_eur_per_person_year: ByForm
+    coach_fte_per_100_persons: ByForm
     coach_min_team_fte: NonNegative = 1.0
     coach_trajectories_per_fte: Positive = 2.0
     coaching_weeks: Positive = 12.0
@@ -378,14 +381,6 @@ class OrganisationParams(Frozen):
     sheltered_policy: Literal["run", "buy"] = "run"
     site_min_occupancy: Fraction = 0.3
     setup_cost_eur: NonNegative = 0.0
-
-    @field_validator("staff_cost_eur_per_person_year", "coach_fte_per_100_persons")
-    @classmethod
-    def _every_form(cls, value: dict[str, float]) -> dict[str, float]:
-        missing = [f for f in WORK_FORMS if f not in value]
-        if missing:
-            raise ValueError(f"missing form of work {missing[0]!r}")
-        return value
 
     @field_validator("placement_duration_years_mean")
     @classmethod
@@ -432,21 +427,13 @@ class MoneyConfig(Frozen):
     wage_index_per_year: Annotated[float, Field(ge=-0.05, le=0.2)] = 0.02
     subsidy_eur_per_se: NonNegative
     subsidy_index_per_year: Annotated[float, Field(ge=-0.05, le=0.2)] = 0.0193
-    added_value_eur_per_se: dict[WorkForm, NonNegative]
+    added_value_eur_per_se: ByForm
     price_index_per_year: Annotated[float, Field(ge=-0.05, le=0.2)] = 0.02
     wage_subsidy_eur_per_se: NonNegative
     coach_cost_eur_per_fte_year: NonNegative
     sheltered_place_tariff_eur_per_person_year: NonNegative
     allocation_key: Literal["se_share", "persons_share", "fixed"] = "se_share"
     fixed_allocation: dict[Municipality, Fraction] = Field(default_factory=dict)
-
-    @field_validator("added_value_eur_per_se")
-    @classmethod
-    def _every_form(cls, value: dict[str, float]) -> dict[str, float]:
-        missing = [f for f in WORK_FORMS if f not in value]
-        if missing:
-            raise ValueError(f"missing form of work {missing[0]!r}")
-        return value
 
     @model_validator(mode="after")
     def _fixed_key(self) -> MoneyConfig:

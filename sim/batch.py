@@ -276,11 +276,20 @@ def _run_pool(tasks: Sequence[ChunkTask], workers: int, report: Report) -> None:
             if executor is None:
                 size = min(workers, len(pending))
                 executor = ProcessPoolExecutor(max_workers=size, mp_context=context, initializer=_worker_init)
+            broken = False
             while pending and len(in_flight) < workers:
                 task = pending.pop()
-                in_flight[executor.submit(_pool_task, task)] = task
-            finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-            broken = any(isinstance(f.exception(), BrokenProcessPool) for f in finished)
+                try:
+                    future = executor.submit(_pool_task, task)
+                except BrokenProcessPool:  # a worker died after the last chunk finished: this one never ran
+                    pending.append(task)
+                    broken = True
+                    break
+                in_flight[future] = task
+            finished: set[Future[ChunkDone]] = set()
+            if in_flight:
+                finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            broken = broken or any(isinstance(f.exception(), BrokenProcessPool) for f in finished)
             if broken:  # every chunk in flight is lost with the pool
                 finished, _ = wait(in_flight)
             for future in sorted(finished, key=lambda f: in_flight[f].chunk.id):

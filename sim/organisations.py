@@ -16,8 +16,10 @@ contract (job security).
 
 from __future__ import annotations
 
+import functools
 import heapq
 import math
+from collections import deque
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,15 +38,42 @@ PLACEMENT_FORMS = (INDIVIDUEEL, BEGELEID)
 Process = Generator[simpy.Event, Any, None]
 
 
-class CoachPool(simpy.Resource):
-    """Job coaches as placement-trajectory slots; the staffing rule changes the capacity over time.
+class CoachPool:
+    """Job coaches as placement-trajectory slots, served first come first served.
 
-    Lowering the capacity never interrupts a trajectory under way: new requests wait until enough end.
+    A trajectory holds a slot for the coaching time and costs one SimPy event: a timeout whose callback ends
+    it (a process with a resource request would cost five). The staffing rule changes the capacity over
+    time; lowering it never interrupts a trajectory under way: queued ones wait until enough end.
     """
 
+    def __init__(self, env: simpy.Environment, capacity: int, coaching_years: float) -> None:
+        self.env = env
+        self.capacity = capacity
+        self.coaching_years = coaching_years
+        self.in_use = 0
+        self.queue: deque[tuple[float, Callable[[float], None]]] = deque()
+
+    def request(self, coached: Callable[[float], None]) -> None:
+        """Ask for a trajectory; `coached(waited_years)` is called when its coaching ends."""
+        self.queue.append((self.env.now, coached))
+        self._serve()
+
     def set_capacity(self, capacity: int) -> None:
-        self._capacity = capacity
-        self._trigger_put(None)
+        self.capacity = capacity
+        self._serve()
+
+    def _serve(self) -> None:
+        while self.queue and self.in_use < self.capacity:
+            asked, coached = self.queue.popleft()
+            self.in_use += 1
+            waited = self.env.now - asked
+            done = self.env.timeout(self.coaching_years)
+            done.callbacks.append(lambda _, coached=coached, waited=waited: self._end(coached, waited))  # type: ignore[misc]
+
+    def _end(self, coached: Callable[[float], None], waited: float) -> None:
+        self.in_use -= 1
+        self._serve()
+        coached(waited)
 
 
 @dataclass(eq=False)
@@ -93,6 +122,9 @@ class Workforce:
     on_return: Callable[[int], None] | None = None
     moves: list[tuple[int, float, int]] = field(default_factory=list)
     waits: list[tuple[int, float, float]] = field(default_factory=list)
+    version: int = 0
+    """Counts the changes of form (and so of exit times): what was computed from the state at a time, with
+    the same version, still holds."""
 
     def __post_init__(self) -> None:
         n = len(self.municipality)
@@ -121,6 +153,7 @@ class Workforce:
             self.exit_time[person] = min(self.demographic_exit[person], self.voluntary_time[person])
         self.form[person] = form
         self.moves.append((person, at, form))
+        self.version += 1
 
     def settle(self, now: float) -> None:
         """Apply placement and group-contract ends due by `now`, in time order, at their own times.
@@ -159,6 +192,13 @@ class Workforce:
         heapq.heappush(self.due, (end, 1, c))
 
 
+@dataclass(frozen=True)
+class Census:
+    key: tuple[float, int]
+    persons: list[list[int]]  # [municipality][form]
+    weights: list[float]  # by municipality: persons or SE (`division_key`)
+
+
 class World:
     """One scenario of one replication: the environment, the workforce, the organisations over time."""
 
@@ -192,6 +232,8 @@ class World:
         self.start_weight = np.maximum(at_start, 1e-12)
         self.timeline = timeline
         self.interarrival: Callable[[float], float] = self._exponential
+        self._municipality = workforce.municipality.astype(np.intp)
+        self._census: Census | None = None
         workforce.on_return = self.seek_placement
 
     # ------------------------------------------------------------------------------------------ helpers
@@ -260,13 +302,30 @@ class World:
         for person in persons:
             heapq.heappush(org.pool, (float(self.people.placeability[person]), person))
 
-    def counts_by_form(self, org: Organisation, now: float) -> np.ndarray:
-        return np.bincount(self.people.form[self.present_members(org, now)], minlength=len(WORK_FORMS))
+    def census(self, now: float) -> Census:
+        """Who is employed at `now`, by municipality and form, with weights by municipality.
 
-    def coach_target(self, org: Organisation, counts: np.ndarray) -> float:
+        Kept until the time or the state changes: the organisations' reviews fall on the same dates.
+        """
+        p = self.people
+        key = (now, p.version)
+        if self._census is None or self._census.key != key:
+            here = (p.entry <= now) & (p.exit_time > now)
+            municipality = self._municipality[here]
+            n_forms = len(WORK_FORMS)
+            cells = np.bincount(municipality * n_forms + p.form[here], minlength=len(self.municipalities) * n_forms)
+            weights = np.bincount(municipality, weights=self.weight[here], minlength=len(self.municipalities))
+            self._census = Census(key, cells.reshape(-1, n_forms).tolist(), weights.tolist())
+        return self._census
+
+    def counts_by_form(self, org: Organisation, now: float) -> list[int]:
+        rows = self.census(now).persons
+        return [sum(rows[m][f] for m in org.members) for f in range(len(WORK_FORMS))]
+
+    def coach_target(self, org: Organisation, counts: list[int]) -> float:
         per_100 = org.params.coach_fte_per_100_persons
-        need = sum(counts[i] * per_100[f] / 100.0 for i, f in enumerate(WORK_FORMS))  # type: ignore[index]
-        return max(org.params.coach_min_team_fte, need) if counts.sum() > 0 else 0.0
+        need = sum(counts[i] * per_100[f] for i, f in enumerate(WORK_FORMS)) / 100.0  # type: ignore[index]
+        return max(org.params.coach_min_team_fte, need) if sum(counts) > 0 else 0.0
 
     def set_fte(self, org: Organisation, fte: float, now: float) -> None:
         org.coach_fte = fte
@@ -280,9 +339,9 @@ class World:
 
     def update_network(self, org: Organisation, now: float) -> None:
         """An organisation's network: its members' shares, each scaled by the part of their workforce left."""
-        left = self.weights_by_municipality(self.people.present(now))
-        members = list(org.members)
-        org.network = float((self.network_share[members] * left[members] / self.start_weight[members]).sum())
+        left = self.census(now).weights
+        share, start = self.network_share, self.start_weight
+        org.network = sum(float(share[m]) * left[m] / float(start[m]) for m in org.members)
 
     def opening_rate(self, org: Organisation, per_year_reference: float) -> float:
         """Openings a year: the reference rate times (network x multiplier) ** elasticity."""
@@ -308,7 +367,7 @@ class World:
                     name=name,
                     members=members,
                     params=self.orgs_config.params(name),
-                    coaches=CoachPool(self.env, capacity=1),
+                    coaches=CoachPool(self.env, 1, self.orgs_config.params(name).coaching_weeks / WEEKS_PER_YEAR),
                 )
                 if now > self.start:
                     self.created.setdefault(name, []).append(now)
@@ -434,23 +493,18 @@ def employer_openings(world: World, org: Organisation, form: int, generation: in
         world.people.settle(env.now)
         for person in world.candidates(org, env.now):
             world.people.busy[person] = True
-            env.process(placement(world, org, person, form))
+            org.coaches.request(functools.partial(coached, world, org, person, form))
 
 
-def placement(world: World, org: Organisation, person: int, form: int) -> Process:
-    """A placement trajectory: wait for a job coach, be coached, then start with the employer."""
-    env = world.env
+def coached(world: World, org: Organisation, person: int, form: int, waited: float) -> None:
+    """The end of a placement trajectory (a job coach's time, after a wait for one): start with the employer."""
     people = world.people
-    asked = env.now
-    with org.coaches.request() as request:
-        yield request
-        waited = env.now - asked
-        yield env.timeout(org.params.coaching_weeks / WEEKS_PER_YEAR)
+    now = world.env.now
     people.busy[person] = False
-    people.settle(env.now)
-    if people.exit_time[person] > env.now and people.form[person] == BESCHUT:
+    people.settle(now)
+    if people.exit_time[person] > now and people.form[person] == BESCHUT:
         if world.org_of(person) is org:
-            world.start_placement(person, form, env.now, waited)
+            world.start_placement(person, form, now, waited)
         else:  # a reorganisation came in between: the new organisation takes the person up
             world.seek_placement(person)
 
@@ -485,7 +539,7 @@ def staffing_review(world: World, org: Organisation, generation: int) -> Process
             return
         world.people.settle(env.now)
         counts = world.counts_by_form(org, env.now)
-        if counts.sum() == 0 and not (world.people.entry > env.now).any():
+        if sum(counts) == 0 and not (world.people.entry > env.now).any():
             org.active = False
             world.set_fte(org, 0.0, env.now)
             return

@@ -6,6 +6,7 @@ of work, and these functions turn those records into yearly tables afterwards, v
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -40,10 +41,24 @@ class PersonRecords:
     exit_reason: np.ndarray
     moves: Moves
 
+    @functools.cached_property
+    def segments(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """`_segments(self)`, computed once for the stocks and the exposure."""
+        return _segments(self)
+
+
+@functools.lru_cache(maxsize=256)
+def _strings(values: tuple[str, ...], repeat: int, tile: int) -> pa.Array:
+    """A string column of `values`, each repeated `repeat` times, the whole tiled `tile` times.
+
+    The label columns are the same for every replication: built once per process (Arrow arrays are immutable).
+    """
+    return pa.array(np.tile(np.repeat(np.array(values, object), repeat), tile), pa.string())
+
 
 def _keys(scenario: str, replication: int, n: int) -> dict[str, pa.Array]:
     return {
-        "scenario": pa.array([scenario] * n, pa.string()),
+        "scenario": _strings((scenario,), n, 1),
         "replication": pa.array(np.full(n, replication, np.int32)),
     }
 
@@ -83,7 +98,7 @@ def stock_arrays(records: PersonRecords, n_municipalities: int, years: range) ->
     n_f = len(WORK_FORMS)
     n_cells = n_municipalities * n_f
     n_ends = len(years) + 1
-    person, start, end, form = _segments(records)
+    person, start, end, form = records.segments
     initial = ~records.is_inflow[person] & np.concatenate([[True], person[1:] != person[:-1]])
     opens = np.where(initial, -np.inf, start)
     first = np.maximum(np.floor(opens) + 1, years.start) - years.start  # year-end index (0: the start stock)
@@ -106,8 +121,8 @@ def stocks_table(
         {
             **_keys(scenario, replication, n),
             "year": pa.array(np.repeat(np.array(year_ends, np.int16), n_m * n_f)),
-            "municipality": pa.array(np.tile(np.repeat(np.array(municipalities, object), n_f), len(year_ends))),
-            "work_form": pa.array(np.tile(np.array(WORK_FORMS, object), n_m * len(year_ends))),
+            "municipality": _strings(municipalities, n_f, len(year_ends)),
+            "work_form": _strings(WORK_FORMS, 1, n_m * len(year_ends)),
             "persons": pa.array(persons.ravel().astype(np.int32)),
             "se": pa.array(np.round(se.ravel(), 6)),
         },
@@ -131,7 +146,7 @@ def exposure(records: PersonRecords, n_municipalities: int, years: range) -> tup
     """
     n_f = len(WORK_FORMS)
     n_cells = n_municipalities * n_f
-    person, start, end, form = _segments(records)
+    person, start, end, form = records.segments
     end = np.minimum(end, float(years.stop))
     first = np.floor(start).astype(np.int64) - years.start
     last = np.minimum(np.floor(end).astype(np.int64), years.stop - 1) - years.start
@@ -205,7 +220,7 @@ def flows(
     data: dict[str, pa.Array] = {
         **_keys(scenario, replication, n),
         "year": pa.array(np.repeat(np.arange(first, first + n_y, dtype=np.int16), n_m)),
-        "municipality": pa.array(np.tile(np.array(municipalities, object), n_y)),
+        "municipality": _strings(municipalities, 1, n_y),
     }
     for name, values in cols.items():
         data[name] = pa.array(values.astype(np.int32))

@@ -323,7 +323,7 @@ class World:
         return [sum(rows[m][f] for m in org.members) for f in range(len(WORK_FORMS))]
 
     def coach_target(self, org: Organisation, counts: list[int]) -> float:
-        per_100 = [org.params.coach_fte_per_100_persons[f] for f in WORK_FORMS]  # type: ignore[index]
+        per_100 = [org.params.coach_fte_per_100_persons[f] for f in WORK_FORMS]
         need = sum(c * r for c, r in zip(counts, per_100, strict=True)) / 100.0
         return max(org.params.coach_min_team_fte, need) if sum(counts) > 0 else 0.0
 

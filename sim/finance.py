@@ -238,15 +238,17 @@ def _site_costs(
     by_size = sorted(
         range(len(orgs_cfg.sites)), key=lambda i: (-orgs_cfg.sites[i].capacity_persons, orgs_cfg.sites[i].name)
     )
-    beschut_need = stock_persons[:, :, BESCHUT]  # year-end stocks: row k is the end of the year before year k
-    beschut_years = person_years[:, :, BESCHUT]
+    # plain lists: this loop visits every year, organisation and site, and numpy scalars are slow
+    beschut_need = stock_persons[:, :, BESCHUT].tolist()  # year-end stocks: row k is the end of the year before k
+    beschut_years = person_years[:, :, BESCHUT].tolist()
+    prices = price_ix.tolist()
     for k, partition in enumerate(partitions):
         kept: dict[str, int] = {}
         shortfall: dict[str, float] = {}
         for name in partition.organisations:
             members = org_members[name, k]
             policy = params[name].sheltered_policy
-            need = int(beschut_need[k, members].sum())
+            need = sum(beschut_need[k][m] for m in members)
             capacity = 0
             served = 0
             for i in by_size:
@@ -257,15 +259,15 @@ def _site_costs(
                 if policy == "run" and fills > 0 and fills >= params[name].site_min_occupancy * site.capacity_persons:
                     served += fills
                     capacity += site.capacity_persons
-                    out.running[name][k] += site.fixed_cost_eur_per_year * price_ix[k]
+                    out.running[name][k] += site.fixed_cost_eur_per_year * prices[k]
                 else:
                     site_open[i] = False
-                    out.closure[name][k] += site.closure_cost_eur * price_ix[k]
+                    out.closure[name][k] += site.closure_cost_eur * prices[k]
             kept[name] = capacity
             shortfall[name] = (need - served) / need if need > 0 else 0.0
         provider = max(kept, key=lambda n: (kept[n], n))
         for name in partition.organisations:
-            cost = shortfall[name] * float(beschut_years[k, org_members[name, k]].sum()) * tariff * price_ix[k]
+            cost = shortfall[name] * sum(beschut_years[k][m] for m in org_members[name, k]) * tariff * prices[k]
             out.bought[name][k] = cost
             if cost > 0 and kept[provider] > 0 and provider != name:
                 out.tariff_income[provider][k] += cost

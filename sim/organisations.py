@@ -38,6 +38,24 @@ PLACEMENT_FORMS = (INDIVIDUEEL, BEGELEID)
 Process = Generator[simpy.Event, Any, None]
 
 
+class UnitExponentials:
+    """Unit exponential draws from `rng`, one numpy call per block of draws rather than one per draw."""
+
+    def __init__(self, rng: np.random.Generator, block: int = 256) -> None:
+        self.rng = rng
+        self.block = block
+        self.values: list[float] = []
+        self.next = 0
+
+    def __call__(self) -> float:
+        if self.next == len(self.values):
+            self.values = self.rng.standard_exponential(self.block).tolist()
+            self.next = 0
+        value = self.values[self.next]
+        self.next += 1
+        return value
+
+
 class CoachPool:
     """Job coaches as placement-trajectory slots, served first come first served.
 
@@ -84,6 +102,8 @@ class Organisation:
     coaches: CoachPool
     coach_fte: float = 0.0
     network: float = 0.0
+    reach: float = 0.0
+    """(network x multiplier) ** elasticity: what the reference rates of openings and contracts are scaled by."""
     active: bool = True
     generation: int = 0
     persons: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
@@ -137,14 +157,16 @@ class Workforce:
         self.busy = np.zeros(n, bool)
         self.placement_end = np.full(n, np.inf)
         self.crew = np.full(n, -1, np.int64)
+        self._hazard: list[float] = np.asarray(self.voluntary_hazard, float).tolist()
 
     def present(self, now: float) -> np.ndarray:
         return (self.entry <= now) & (self.exit_time > now)
 
     def set_form(self, person: int, form: int, at: float) -> None:
         """Move a person to another form of work at time `at`, keeping their voluntary-exit budget."""
-        old_rate = self.voluntary_hazard[self.form[person]]
-        new_rate = self.voluntary_hazard[form]
+        hazard = self._hazard
+        old_rate = hazard[self.form[person]]
+        new_rate = hazard[form]
         self.voluntary_used[person] += old_rate * (at - self.voluntary_since[person])
         self.voluntary_since[person] = at
         if new_rate != old_rate:
@@ -172,7 +194,8 @@ class Workforce:
                 if self.crew_end[ident] != at:
                     continue
                 self.crew_end[ident] = math.inf
-                persons = [int(i) for i in self.crew_members[ident] if self.crew[i] == ident]
+                members = self.crew_members[ident]
+                persons = members[self.crew[members] == ident].tolist()
                 self.crew[persons] = -1
             for person in persons:
                 if self.exit_time[person] > at and self.form[person] != BESCHUT:
@@ -231,15 +254,22 @@ class World:
         self.network_share = at_start / max(at_start.sum(), 1e-12)
         self.start_weight = np.maximum(at_start, 1e-12)
         self.timeline = timeline
+        self.unit_exponential = UnitExponentials(rng)
         self.interarrival: Callable[[float], float] = self._exponential
         self._municipality = workforce.municipality.astype(np.intp)
+        self._municipality_of = workforce.municipality.tolist()
+        self._employed = np.arange(len(workforce.se))  # shrinks as people leave (see `census`)
         self._census: Census | None = None
         workforce.on_return = self.seek_placement
 
     # ------------------------------------------------------------------------------------------ helpers
 
     def _exponential(self, rate: float) -> float:
-        return float(self.rng.exponential(1.0 / rate)) if rate > 0 else math.inf
+        return self.unit_exponential() / rate if rate > 0 else math.inf
+
+    def duration(self, mean: float) -> float:
+        """An exponential duration with this mean."""
+        return self.unit_exponential() * mean
 
     def members_mask(self, org: Organisation) -> np.ndarray:
         return np.isin(self.people.municipality, org.members)
@@ -251,7 +281,7 @@ class World:
         return idx[(p.entry[idx] <= now) & (p.exit_time[idx] > now)]
 
     def org_of(self, person: int) -> Organisation | None:
-        return self.org_of_muni[int(self.people.municipality[person])]
+        return self.org_of_muni[self._municipality_of[person]]
 
     def fill_pool(self, org: Organisation, now: float) -> None:
         """Everybody of `org` who may seek a placement, in a heap by placeability (most placeable first)."""
@@ -308,9 +338,14 @@ class World:
         Kept until the time or the state changes: the organisations' reviews fall on the same dates.
         """
         p = self.people
+        p.settle(now)
         key = (now, p.version)
         if self._census is None or self._census.key != key:
-            here = (p.entry <= now) & (p.exit_time > now)
+            # who has left by now stays gone: once ends up to now are applied, nobody's form (and so exit
+            # time) changes before now any more
+            employed = self._employed
+            employed = self._employed = employed[p.exit_time[employed] > now]
+            here = employed[p.entry[employed] <= now]
             municipality = self._municipality[here]
             n_forms = len(WORK_FORMS)
             cells = np.bincount(municipality * n_forms + p.form[here], minlength=len(self.municipalities) * n_forms)
@@ -342,11 +377,12 @@ class World:
         left = self.census(now).weights
         share, start = self.network_share, self.start_weight
         org.network = sum(float(share[m]) * left[m] / float(start[m]) for m in org.members)
+        strength = org.network * org.params.network_multiplier
+        org.reach = strength**self.orgs_config.network.elasticity if strength > 0 else 0.0
 
     def opening_rate(self, org: Organisation, per_year_reference: float) -> float:
         """Openings a year: the reference rate times (network x multiplier) ** elasticity."""
-        strength = org.network * org.params.network_multiplier
-        return per_year_reference * strength**self.orgs_config.network.elasticity if strength > 0 else 0.0
+        return per_year_reference * org.reach
 
     # ---------------------------------------------------------------------------------- organisations
 
@@ -428,7 +464,7 @@ class World:
         assert org is not None
         mean = org.params.placement_duration_years_mean[WORK_FORMS[form]]  # type: ignore[index]
         p.set_form(person, form, now)
-        p.end_placement_at(person, now + float(self.rng.exponential(mean)))
+        p.end_placement_at(person, now + self.duration(mean))
         p.waits.append((person, now, waited_years * WEEKS_PER_YEAR))
 
     def initial_placements(self) -> None:
@@ -452,7 +488,7 @@ class World:
             group = np.flatnonzero(present & (p.form == GROEP) & self.members_mask(org))
             size = org.params.group_size_persons
             for k in range(0, len(group), size):
-                end = now + float(self.rng.exponential(org.params.group_contract_duration_years_mean))
+                end = now + self.duration(org.params.group_contract_duration_years_mean)
                 p.new_crew(group[k : k + size], end)
 
     def run(self) -> int:
@@ -525,7 +561,7 @@ def group_contracts(world: World, org: Organisation, generation: int) -> Process
         else:
             for person in crew:
                 world.people.set_form(person, GROEP, env.now)
-            duration = float(world.rng.exponential(org.params.group_contract_duration_years_mean))
+            duration = world.duration(org.params.group_contract_duration_years_mean)
             world.people.new_crew(np.array(crew, np.int64), env.now + duration)
 
 

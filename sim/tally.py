@@ -53,7 +53,8 @@ def _strings(values: tuple[str, ...], repeat: int, tile: int) -> pa.Array:
 
     The label columns are the same for every replication: built once per process (Arrow arrays are immutable).
     """
-    return pa.array(np.tile(np.repeat(np.array(values, object), repeat), tile), pa.string())
+    column = [value for value in values for _ in range(repeat)] * tile
+    return pa.array(column, pa.string())  # from a list: an object array would make pyarrow import pandas
 
 
 def _keys(scenario: str, replication: int, n: int) -> dict[str, pa.Array]:

@@ -55,6 +55,9 @@ MAX_DEFAULT_CHUNK = 50
 DEFAULT_CHUNKS = 20
 WORKER_DIED = "a worker process died while this chunk was in flight (killed, or out of memory)"
 
+BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+"""Thread-pool sizes of numpy's linear algebra libraries, set to 1 for pool workers unless set already."""
+
 Progress = Callable[[int], None]
 """Called with the number of replications a finished chunk held."""
 
@@ -268,6 +271,8 @@ def _stop_pool(executor: ProcessPoolExecutor) -> None:
 def _run_pool(tasks: Sequence[ChunkTask], workers: int, report: Report) -> None:
     """A bounded pool: never more chunks in flight than workers, so a dead worker fails only those."""
     context = mp.get_context("spawn")
+    for variable in BLAS_THREADS:  # workers are the parallelism: one thread each (inherited when spawned)
+        os.environ.setdefault(variable, "1")
     pending = list(reversed(tasks))
     executor: ProcessPoolExecutor | None = None
     in_flight: dict[Future[ChunkDone], ChunkTask] = {}

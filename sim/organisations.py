@@ -115,10 +115,14 @@ class Organisation:
 
 @dataclass(eq=False)
 class Workforce:
-    """The people of one scenario run and their changing state, as arrays indexed by person.
+    """The people of one scenario run and their changing state, indexed by person.
 
     `exit_time` is the earliest of the demographic exit and the voluntary exit; the voluntary exit moves when
     the form of work changes and the voluntary hazard differs between forms (the budget is kept).
+
+    What the events read and write one person at a time is held in plain lists (a numpy scalar costs four
+    times as much); `form` and `exit_time` exist as both, for the vectorised counts, and only `set_form`
+    changes them.
     """
 
     municipality: np.ndarray
@@ -131,10 +135,11 @@ class Workforce:
     placeability: np.ndarray  # uniform(0, 1) per person, shared by every scenario of the replication
     voluntary_time: np.ndarray = field(init=False)
     exit_time: np.ndarray = field(init=False)
-    voluntary_used: np.ndarray = field(init=False)
-    voluntary_since: np.ndarray = field(init=False)
-    busy: np.ndarray = field(init=False)
-    placement_end: np.ndarray = field(init=False)
+    busy: list[bool] = field(init=False)
+    placement_end: list[float] = field(init=False)
+    forms: list[int] = field(init=False)
+    exits: list[float] = field(init=False)
+    entries: list[float] = field(init=False)
     crew: np.ndarray = field(init=False)
     crew_end: list[float] = field(default_factory=list)
     crew_members: list[np.ndarray] = field(default_factory=list)
@@ -152,12 +157,17 @@ class Workforce:
         with np.errstate(divide="ignore"):
             self.voluntary_time = np.where(rate > 0, self.entry + self.voluntary_budget / rate, np.inf)
         self.exit_time = np.minimum(self.demographic_exit, self.voluntary_time)
-        self.voluntary_used = np.zeros(n)
-        self.voluntary_since = self.entry.copy()
-        self.busy = np.zeros(n, bool)
-        self.placement_end = np.full(n, np.inf)
+        self.busy = [False] * n
+        self.placement_end = [math.inf] * n
+        self.forms = self.form.tolist()
+        self.exits = self.exit_time.tolist()
+        self.entries = self.entry.tolist()
         self.crew = np.full(n, -1, np.int64)
         self._hazard: list[float] = np.asarray(self.voluntary_hazard, float).tolist()
+        self._used = [0.0] * n
+        self._since = self.entry.tolist()
+        self._budget = self.voluntary_budget.tolist()
+        self._demographic = self.demographic_exit.tolist()
 
     def present(self, now: float) -> np.ndarray:
         return (self.entry <= now) & (self.exit_time > now)
@@ -165,15 +175,15 @@ class Workforce:
     def set_form(self, person: int, form: int, at: float) -> None:
         """Move a person to another form of work at time `at`, keeping their voluntary-exit budget."""
         hazard = self._hazard
-        old_rate = hazard[self.form[person]]
+        old_rate = hazard[self.forms[person]]
         new_rate = hazard[form]
-        self.voluntary_used[person] += old_rate * (at - self.voluntary_since[person])
-        self.voluntary_since[person] = at
+        used = self._used[person] = self._used[person] + old_rate * (at - self._since[person])
+        self._since[person] = at
         if new_rate != old_rate:
-            remaining = self.voluntary_budget[person] - self.voluntary_used[person]
-            self.voluntary_time[person] = at + remaining / new_rate if new_rate > 0 else math.inf
-            self.exit_time[person] = min(self.demographic_exit[person], self.voluntary_time[person])
-        self.form[person] = form
+            voluntary = at + (self._budget[person] - used) / new_rate if new_rate > 0 else math.inf
+            self.voluntary_time[person] = voluntary
+            self.exit_time[person] = self.exits[person] = min(self._demographic[person], voluntary)
+        self.form[person] = self.forms[person] = form
         self.moves.append((person, at, form))
         self.version += 1
 
@@ -198,7 +208,7 @@ class Workforce:
                 persons = members[self.crew[members] == ident].tolist()
                 self.crew[persons] = -1
             for person in persons:
-                if self.exit_time[person] > at and self.form[person] != BESCHUT:
+                if self.exits[person] > at and self.forms[person] != BESCHUT:
                     self.set_form(person, BESCHUT, at)
                     if self.on_return is not None:
                         self.on_return(person)
@@ -307,20 +317,23 @@ class World:
         organisation); stale ones are dropped, since whatever makes somebody a candidate again puts them back.
         """
         p = self.people
+        exits, forms, busy, entries = p.exits, p.forms, p.busy, p.entries
+        org_of_muni, municipality_of = self.org_of_muni, self._municipality_of
+        pool = org.pool
         taken: list[int] = []
         not_yet: list[tuple[float, int]] = []
-        while org.pool and len(taken) < wanted:
-            item = heapq.heappop(org.pool)
+        while pool and len(taken) < wanted:
+            item = heapq.heappop(pool)
             person = item[1]
             if (
-                p.exit_time[person] <= now
-                or p.form[person] != BESCHUT
-                or p.busy[person]
+                exits[person] <= now
+                or forms[person] != BESCHUT
+                or busy[person]
                 or person in taken
-                or self.org_of(person) is not org
+                or org_of_muni[municipality_of[person]] is not org
             ):
                 continue
-            if p.entry[person] > now:
+            if entries[person] > now:
                 not_yet.append(item)
                 continue
             taken.append(person)
@@ -480,9 +493,10 @@ class World:
                 mean[(p.form[placed] == form) & np.isin(p.municipality[placed], org.members)] = durations[
                     WORK_FORMS[form]  # type: ignore[index]
                 ]
-        ends = now + self.rng.exponential(mean) if len(placed) else np.zeros(0)
-        p.placement_end[placed] = ends
-        p.due.extend(zip(ends.tolist(), [0] * len(placed), placed.tolist(), strict=True))
+        ends = (now + self.rng.exponential(mean)).tolist() if len(placed) else []
+        for person, end in zip(placed.tolist(), ends, strict=True):
+            p.placement_end[person] = end
+        p.due.extend(zip(ends, [0] * len(placed), placed.tolist(), strict=True))
         heapq.heapify(p.due)
         for org in self.organisations.values():
             group = np.flatnonzero(present & (p.form == GROEP) & self.members_mask(org))
@@ -538,7 +552,7 @@ def coached(world: World, org: Organisation, person: int, form: int, waited: flo
     now = world.env.now
     people.busy[person] = False
     people.settle(now)
-    if people.exit_time[person] > now and people.form[person] == BESCHUT:
+    if people.exits[person] > now and people.forms[person] == BESCHUT:
         if world.org_of(person) is org:
             world.start_placement(person, form, now, waited)
         else:  # a reorganisation came in between: the new organisation takes the person up
@@ -601,7 +615,7 @@ def fte_years(history: list[tuple[float, float]], years: np.ndarray) -> np.ndarr
     t1 = np.append(t0[1:], np.inf)
     y = np.asarray(years, float)[:, None]
     overlap = np.clip(np.minimum(t1[None, :], y + 1) - np.maximum(t0[None, :], y), 0.0, None)
-    return overlap @ fte
+    return (overlap * fte).sum(axis=1)  # not `@`: a matrix product starts BLAS threads that spin beside workers
 
 
 def fte_at(history: list[tuple[float, float]], times: np.ndarray) -> np.ndarray:

@@ -54,7 +54,7 @@ def _strings(values: tuple[str, ...], repeat: int, tile: int) -> pa.Array:
     The label columns are the same for every replication: built once per process (Arrow arrays are immutable).
     """
     column = [value for value in values for _ in range(repeat)] * tile
-    return pa.array(column, pa.string())  # from a list: an object array would make pyarrow import pandas
+    return pa.array(column, pa.string())
 
 
 def _keys(scenario: str, replication: int, n: int) -> dict[str, pa.Array]:

@@ -50,8 +50,8 @@ from sim.replication import Model
 
 Executor = Literal["local", "dask"]
 EXECUTORS: tuple[Executor, ...] = ("local", "dask")
-MAX_DEFAULT_CHUNK = 50
-"""The default chunk size: at most 50 replications, fewer for small batches so there are 20 chunks to share."""
+MAX_DEFAULT_CHUNK = 25
+"""The default chunk size: at most 25 replications, fewer for small batches so there are 20 chunks to share."""
 DEFAULT_CHUNKS = 20
 WORKER_DIED = "a worker process died while this chunk was in flight (killed, or out of memory)"
 

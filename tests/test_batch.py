@@ -32,7 +32,7 @@ def test_plan_chunks_covers_every_replication_once() -> None:
     chunks = batch.plan_chunks(10, 3)
     assert [(c.first, c.last) for c in chunks] == [(0, 2), (3, 5), (6, 8), (9, 9)]
     assert batch.plan_chunks(3, 50) == [batch.Chunk(0, 0, 2)]
-    assert batch.default_chunk_size(10) == 1 and batch.default_chunk_size(1000) == 50
+    assert batch.default_chunk_size(10) == 1 and batch.default_chunk_size(1000) == 25
     assert batch.default_chunk_size(100_000) == batch.MAX_DEFAULT_CHUNK
 
 

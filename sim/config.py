@@ -22,7 +22,16 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from sim.domain import DISABILITY_TYPES, KNOWN_MUNICIPALITIES, SEXES, WORK_FORMS
 
@@ -489,9 +498,23 @@ class OrganisationsConfig(Frozen):
     network: NetworkConfig
     sites: list[Site] = Field(default_factory=list)
     division_key: Literal["persons", "se"] = "persons"
+    _merged: dict[str, tuple[OrganisationsConfig, OrganisationParams]] = PrivateAttr(default_factory=dict)
 
     def params(self, name: str) -> OrganisationParams:
-        """The parameters of organisation `name`: the defaults with its overrides."""
+        """The parameters of organisation `name`: the defaults with its overrides (merged once: it is frozen).
+
+        `model_copy` shares private attributes with the copy, which may have other parameters (a replication's
+        draws): an entry counts only for the object that made it.
+        """
+        private = self.__pydantic_private__
+        assert private is not None
+        merged: dict[str, tuple[OrganisationsConfig, OrganisationParams]] = private["_merged"]  # fast `_merged`
+        entry = merged.get(name)
+        if entry is None or entry[0] is not self:
+            entry = merged[name] = (self, self._merge(name))
+        return entry[1]
+
+    def _merge(self, name: str) -> OrganisationParams:
         override = self.overrides.get(name)
         if not override:
             return self.defaults

@@ -193,6 +193,8 @@ class Workforce:
         Ends wait in a heap of (time, kind, id); an entry whose end was changed since is stale and skipped.
         """
         due = self.due
+        if not due or due[0][0] > now:
+            return
         while due and due[0][0] <= now:
             at, kind, ident = heapq.heappop(due)
             if kind == 0:
@@ -535,14 +537,16 @@ def employer_openings(world: World, org: Organisation, form: int, generation: in
     The rate follows the network, which staffing reviews update; a wait already drawn keeps its rate.
     """
     env = world.env
+    people = world.people
     reference = world.orgs_config.network.openings_per_year_reference[WORK_FORMS[form]]  # type: ignore[index]
     while True:
         yield env.timeout(world.interarrival(world.opening_rate(org, reference)))
-        if not world.running(org, generation):
+        if not (org.active and org.generation == generation):  # world.running, inline: the busiest event
             return
-        world.people.settle(env.now)
-        for person in world.candidates(org, env.now):
-            world.people.busy[person] = True
+        now = env.now
+        people.settle(now)
+        for person in world.candidates(org, now):
+            people.busy[person] = True
             org.coaches.request(functools.partial(coached, world, org, person, form))
 
 

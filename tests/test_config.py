@@ -318,3 +318,16 @@ def test_check_through_a_real_process(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr and proc.stdout == ""
     assert proc.stderr.startswith(f"error: {path}: horizon: ") and "before the start" in proc.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.toml"]
+
+
+def test_merged_organisation_parameters_follow_the_copy_they_are_asked_of() -> None:
+    # params() caches the merge; a model_copy (a replication's drawn parameters) shares that cache
+    orgs = load_config(ROOT / "configs" / "soweco_2019.toml").organisations
+    assert orgs is not None and orgs.overrides.get("Tubbergen")
+    before = orgs.params("Tubbergen")
+    assert orgs.params("Tubbergen") is before  # merged once
+    drawn = orgs.model_copy(update={"defaults": orgs.defaults.model_copy(update={"coaching_weeks": 19.0})})
+    assert drawn.params("Tubbergen").coaching_weeks == 19.0
+    assert drawn.params("Almelo").coaching_weeks == 19.0
+    assert orgs.params("Tubbergen").coaching_weeks == before.coaching_weeks != 19.0
+    assert drawn.params("Tubbergen").model_dump() == {**before.model_dump(), "coaching_weeks": 19.0}

@@ -1,7 +1,8 @@
 """Organisations on a scenario's timeline, and the placements they make, as a SimPy model.
 
 A scenario partitions the municipalities into organisations, with dates. Each organisation has
-- job coaches: a `CoachPool` (a SimPy resource whose capacity follows the staffing rule, with lags);
+- job coaches: a `CoachPool` (trajectory slots served first come first served, whose number follows the
+  staffing rule, with lags);
 - an employer network that produces openings for individual secondment and supported employment, and group
   contracts, at a rate that grows with the network with diminishing returns;
 - its own parameters (overhead, policy, caseload norms, ...), which `sim.finance` turns into money.
@@ -12,6 +13,10 @@ placement and group-contract ends are drawn when they start and applied lazily (
 time anybody looks, at their exact time, so they cost no event. Nothing here ever causes an exit: on a
 reorganisation every employee moves to their municipality's new organisation keeping form of work and
 contract (job security).
+
+Events are SimPy's: the recurring ones (openings, contracts, reviews, reorganisations) are processes; the
+one-off ones (a trajectory's end, a staffing change after its lag) are timeouts with a callback, one event
+each where a process would cost three to five. A replication runs about a thousand events per scenario.
 """
 
 from __future__ import annotations
@@ -601,11 +606,12 @@ def staffing_review(world: World, org: Organisation, generation: int) -> Process
         target = world.coach_target(org, counts)
         if not math.isclose(target, org.coach_fte):
             lag = org.params.hiring_lag_weeks if target > org.coach_fte else org.params.attrition_lag_weeks
-            env.process(staffing_change(world, org, target, lag / WEEKS_PER_YEAR, generation))
+            change = env.timeout(lag / WEEKS_PER_YEAR)  # one event, not a process
+            change.callbacks.append(functools.partial(staffing_change, world, org, target, generation))
 
 
-def staffing_change(world: World, org: Organisation, fte: float, delay: float, generation: int) -> Process:
-    yield world.env.timeout(delay)
+def staffing_change(world: World, org: Organisation, fte: float, generation: int, _: simpy.Event) -> None:
+    """The hiring or attrition lag is over: the team is at its new size, unless the organisation moved on."""
     if world.running(org, generation):
         world.set_fte(org, fte, world.env.now)
 

@@ -276,6 +276,7 @@ class World:
         self._municipality = workforce.municipality.astype(np.intp)
         self._municipality_of = workforce.municipality.tolist()
         self._employed = np.arange(len(workforce.se))  # shrinks as people leave (see `census`)
+        self._inflow = bool(len(workforce.entry)) and float(workforce.entry.max()) > start  # anybody entering later
         self._census: Census | None = None
         workforce.on_return = self.seek_placement
 
@@ -307,7 +308,7 @@ class World:
         idx = idx[
             (p.exit_time[idx] > now) & (p.form[idx] == BESCHUT) & (p.placeability[idx] < org.params.placement_ambition)
         ]
-        org.pool = [(float(p.placeability[i]), int(i)) for i in idx]
+        org.pool = list(zip(p.placeability[idx].tolist(), idx.tolist(), strict=True))
         heapq.heapify(org.pool)
 
     def seek_placement(self, person: int) -> None:
@@ -365,12 +366,16 @@ class World:
             # time) changes before now any more
             employed = self._employed
             employed = self._employed = employed[p.exit_time[employed] > now]
-            here = employed[p.entry[employed] <= now]
+            here = employed[p.entry[employed] <= now] if self._inflow else employed
             municipality = self._municipality[here]
             n_forms = len(WORK_FORMS)
             cells = np.bincount(municipality * n_forms + p.form[here], minlength=len(self.municipalities) * n_forms)
-            weights = np.bincount(municipality, weights=self.weight[here], minlength=len(self.municipalities))
-            self._census = Census(key, cells.reshape(-1, n_forms).tolist(), weights.tolist())
+            persons = cells.reshape(-1, n_forms).tolist()
+            if self.orgs_config.division_key == "se":
+                weights = np.bincount(municipality, weights=self.weight[here], minlength=len(self.municipalities))
+                self._census = Census(key, persons, weights.tolist())
+            else:
+                self._census = Census(key, persons, [float(sum(row)) for row in persons])
         return self._census
 
     def counts_by_form(self, org: Organisation, now: float) -> list[int]:

@@ -189,3 +189,35 @@ def test_override_of_an_unknown_organisation_is_an_error():
         smoke({"organisations": {"overrides": {"Nowhere": {"fixed_overhead_eur_per_year": 1.0}}}})
     with pytest.raises(ConfigError, match=r"organisations\.overrides\.Regio\.no_such_field: unknown key"):
         smoke({"organisations": {"overrides": {"Regio": {"no_such_field": 1.0}}}})
+
+
+@pytest.mark.parametrize("division_key", ["persons", "se"])
+@pytest.mark.parametrize("inflow", [False, True])
+def test_the_census_equals_a_count_of_everybody_employed(monkeypatch, division_key, inflow):
+    # the census keeps a shrinking list of who may still be employed and skips the entry test without
+    # inflow; every census a scenario takes must equal a plain count over the whole workforce
+    changes: dict = {"organisations": {"division_key": division_key}}
+    if inflow:
+        changes["demography"] = {"inflow": {"persons_per_year": 12, "first_year": 2020, "last_year": 2026}}
+    config = smoke(changes)
+    taken = []
+    real = World.census
+
+    def checked(self, now):
+        census = real(self, now)
+        p = self.people
+        here = (p.entry <= now) & (p.exit_time > now)
+        persons = np.zeros((len(self.municipalities), 4), np.int64)
+        np.add.at(persons, (p.municipality[here], p.form[here]), 1)
+        weight = p.se if division_key == "se" else np.ones(len(p.se))
+        weights = np.bincount(p.municipality[here], weights=weight[here], minlength=len(self.municipalities))
+        assert census.persons == persons.tolist()
+        np.testing.assert_allclose(census.weights, weights)
+        taken.append((now, int((p.exit_time <= now).sum()), bool((p.entry > now).any())))
+        return census
+
+    monkeypatch.setattr(World, "census", checked)
+    outcomes(config, replication=2)
+    assert len(taken) > 20
+    assert taken[-1][1] > 10  # people left in between
+    assert any(later for _, _, later in taken) == inflow  # with inflow, some censuses come before an entry

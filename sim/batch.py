@@ -41,7 +41,6 @@ from types import FrameType
 from typing import Any, Literal
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 import sim
 from sim import replication, schema, store
@@ -173,21 +172,21 @@ def run_chunk(task: ChunkTask, model: Model | None = None) -> ChunkDone:
     started = time.perf_counter()
     run_dir = Path(task.run_dir)
     model = model or _prepared_model(task.config_toml, task.config_path)
-    pieces: dict[str, list[pa.Table]] = {name: [] for name in schema.TABLES}
+    # pieces[table][scenario]: the replications' tables, each piece of one scenario
+    pieces: dict[str, dict[str, list[pa.Table]]] = {name: {s: [] for s in task.scenarios} for name in schema.TABLES}
     try:
         for r in range(task.chunk.first, task.chunk.last + 1):
             # looked up on the module so that a test can stand in for it
             for table, tables in replication.run_replication(model, r, task.root_seed, task.scenarios).items():
-                pieces[table].extend(t for t in tables if t.num_rows)
+                for piece in tables:
+                    if piece.num_rows:
+                        pieces[table][piece.column("scenario")[0].as_py()].append(piece)
         rows = 0
-        for table, parts in pieces.items():
-            data = pa.concat_tables([schema.conform(table, p) for p in parts]) if parts else schema.empty(table)
-            for scenario in task.scenarios:
-                mask = pc.equal(data.column("scenario"), scenario)
-                own = data.filter(mask) if data.num_rows else data
-                store.write_chunk_table(run_dir, table, scenario, task.chunk.id, [own])
-                rows += own.num_rows
-            pieces[table] = []  # let this table's memory go before the next is written
+        for table, by_scenario in pieces.items():
+            for scenario, parts in by_scenario.items():
+                store.write_chunk_table(run_dir, table, scenario, task.chunk.id, parts)
+                rows += sum(p.num_rows for p in parts)
+            pieces[table] = {}  # let this table's memory go before the next is written
     except BaseException:
         for path in store.chunk_paths(run_dir, task.chunk.id, task.scenarios):
             with contextlib.suppress(OSError):

@@ -274,6 +274,7 @@ class World:
         self.unit_exponential = UnitExponentials(rng)
         self.interarrival: Callable[[float], float] = self._exponential
         self._municipality = workforce.municipality.astype(np.intp)
+        self._cell_base = self._municipality * len(WORK_FORMS)  # + form: the census cell
         self._municipality_of = workforce.municipality.tolist()
         self._employed = np.arange(len(workforce.se))  # shrinks as people leave (see `census`)
         self._inflow = bool(len(workforce.entry)) and float(workforce.entry.max()) > start  # anybody entering later
@@ -367,11 +368,11 @@ class World:
             employed = self._employed
             employed = self._employed = employed[p.exit_time[employed] > now]
             here = employed[p.entry[employed] <= now] if self._inflow else employed
-            municipality = self._municipality[here]
             n_forms = len(WORK_FORMS)
-            cells = np.bincount(municipality * n_forms + p.form[here], minlength=len(self.municipalities) * n_forms)
+            cells = np.bincount(self._cell_base[here] + p.form[here], minlength=len(self.municipalities) * n_forms)
             persons = cells.reshape(-1, n_forms).tolist()
             if self.orgs_config.division_key == "se":
+                municipality = self._municipality[here]
                 weights = np.bincount(municipality, weights=self.weight[here], minlength=len(self.municipalities))
                 self._census = Census(key, persons, weights.tolist())
             else:

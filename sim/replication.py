@@ -119,7 +119,7 @@ def simulate_scenario(
         demographic_exit=people.draws.demographic_exit,
         voluntary_budget=people.draws.voluntary_budget,
         voluntary_hazard=demography.voluntary_hazard_per_year,
-        form=pop.work_form.copy(),
+        form=pop.work_form.astype(np.intp),  # a copy, in the type numpy indexes and counts with
         placeability=rng.random(len(pop)),
     )
     world = World(config, workforce, rng, timeline, model.start, model.end)

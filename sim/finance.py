@@ -88,10 +88,15 @@ def finance_tables(
     partitions = [partition_for(timeline, int(y)) for y in years]
     org_years: dict[str, list[int]] = {}
     org_members: dict[tuple[str, int], list[int]] = {}
+    members_in: dict[int, dict[str, list[int]]] = {}  # per partition (a timeline has one to a few)
     for k, partition in enumerate(partitions):
-        for name, names in partition.organisations.items():
+        if id(partition) not in members_in:
+            members_in[id(partition)] = {
+                name: sorted(index[m] for m in names) for name, names in partition.organisations.items()
+            }
+        for name, members in members_in[id(partition)].items():
             org_years.setdefault(name, []).append(k)
-            org_members[name, k] = sorted(index[m] for m in names)
+            org_members[name, k] = members
     params = {name: orgs_cfg.params(name) for name in org_years}
     sites = _site_costs(config, params, partitions, org_members, stock_persons, person_years, price_ix)
 
@@ -239,8 +244,11 @@ def _site_costs(
         range(len(orgs_cfg.sites)), key=lambda i: (-orgs_cfg.sites[i].capacity_persons, orgs_cfg.sites[i].name)
     )
     # plain lists: this loop visits every year, organisation and site, and numpy scalars are slow
-    beschut_need = stock_persons[:, :, BESCHUT].tolist()  # year-end stocks: row k is the end of the year before k
-    beschut_years = person_years[:, :, BESCHUT].tolist()
+    need_of: dict[tuple[int, ...], list[int]] = {}  # by members: year-end beschut stocks (row k: end of k - 1)
+    years_of: dict[tuple[int, ...], list[float]] = {}  # by members: beschut person-years in year k
+    for group in {tuple(members) for members in org_members.values()}:
+        need_of[group] = stock_persons[:, group, BESCHUT].sum(axis=1).tolist()
+        years_of[group] = person_years[:, group, BESCHUT].sum(axis=1).tolist()
     prices = price_ix.tolist()
     for k, partition in enumerate(partitions):
         kept: dict[str, int] = {}
@@ -248,7 +256,7 @@ def _site_costs(
         for name in partition.organisations:
             members = org_members[name, k]
             policy = params[name].sheltered_policy
-            need = sum(beschut_need[k][m] for m in members)
+            need = need_of[tuple(members)][k]
             capacity = 0
             served = 0
             for i in by_size:
@@ -267,7 +275,7 @@ def _site_costs(
             shortfall[name] = (need - served) / need if need > 0 else 0.0
         provider = max(kept, key=lambda n: (kept[n], n))
         for name in partition.organisations:
-            cost = shortfall[name] * sum(beschut_years[k][m] for m in org_members[name, k]) * tariff * prices[k]
+            cost = shortfall[name] * years_of[tuple(org_members[name, k])][k] * tariff * prices[k]
             out.bought[name][k] = cost
             if cost > 0 and kept[provider] > 0 and provider != name:
                 out.tariff_income[provider][k] += cost

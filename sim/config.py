@@ -486,6 +486,18 @@ class CalibrationConfig(Frozen):
     source: str = ""
 
 
+class Memo:
+    """A cache held by a frozen model: not part of its value, so it never makes two models unequal."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, Any] = {}
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Memo)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 class OrganisationsConfig(Frozen):
     """Organisation parameters, the employer network, the sites, and how a split divides coaches and network.
 
@@ -498,7 +510,7 @@ class OrganisationsConfig(Frozen):
     network: NetworkConfig
     sites: list[Site] = Field(default_factory=list)
     division_key: Literal["persons", "se"] = "persons"
-    _merged: dict[str, tuple[OrganisationsConfig, OrganisationParams]] = PrivateAttr(default_factory=dict)
+    _merged: Memo = PrivateAttr(default_factory=lambda: Memo())
 
     def params(self, name: str) -> OrganisationParams:
         """The parameters of organisation `name`: the defaults with its overrides (merged once: it is frozen).
@@ -508,7 +520,7 @@ class OrganisationsConfig(Frozen):
         """
         private = self.__pydantic_private__
         assert private is not None
-        merged: dict[str, tuple[OrganisationsConfig, OrganisationParams]] = private["_merged"]  # fast `_merged`
+        merged: dict[str, tuple[OrganisationsConfig, OrganisationParams]] = private["_merged"].entries  # fast
         entry = merged.get(name)
         if entry is None or entry[0] is not self:
             entry = merged[name] = (self, self._merge(name))

@@ -66,7 +66,9 @@ class CoachPool:
 
     A trajectory holds a slot for the coaching time and costs one SimPy event: a timeout whose callback ends
     it (a process with a resource request would cost five). The staffing rule changes the capacity over
-    time; lowering it never interrupts a trajectory under way: queued ones wait until enough end.
+    time; lowering it never interrupts a trajectory under way: queued ones wait until enough end. Raising it
+    starts every queued trajectory there is room for (the `simpy.Resource` this replaced, its capacity
+    changed under it, started only one, and the others waited for the next release).
     """
 
     def __init__(self, env: simpy.Environment, capacity: int, coaching_years: float) -> None:
@@ -284,7 +286,7 @@ class World:
     # ------------------------------------------------------------------------------------------ helpers
 
     def _exponential(self, rate: float) -> float:
-        return self.unit_exponential() / rate if rate > 0 else math.inf
+        return (1.0 / rate) * self.unit_exponential() if rate > 0 else math.inf  # as rng.exponential(1 / rate)
 
     def duration(self, mean: float) -> float:
         """An exponential duration with this mean."""
@@ -385,7 +387,7 @@ class World:
 
     def coach_target(self, org: Organisation, counts: list[int]) -> float:
         per_100 = [org.params.coach_fte_per_100_persons[f] for f in WORK_FORMS]
-        need = sum(c * r for c, r in zip(counts, per_100, strict=True)) / 100.0
+        need = sum(c * r / 100.0 for c, r in zip(counts, per_100, strict=True))
         return max(org.params.coach_min_team_fte, need) if sum(counts) > 0 else 0.0
 
     def set_fte(self, org: Organisation, fte: float, now: float) -> None:

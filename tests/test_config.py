@@ -331,3 +331,14 @@ def test_merged_organisation_parameters_follow_the_copy_they_are_asked_of() -> N
     assert drawn.params("Almelo").coaching_weeks == 19.0
     assert orgs.params("Tubbergen").coaching_weeks == before.coaching_weeks != 19.0
     assert drawn.params("Tubbergen").model_dump() == {**before.model_dump(), "coaching_weeks": 19.0}
+
+
+def test_configs_compare_equal_whatever_their_merged_parameters_cache_holds() -> None:
+    a = load_config(ROOT / "configs" / "soweco_2019.toml")
+    b = load_config(ROOT / "configs" / "soweco_2019.toml")
+    assert a.organisations is not None and b.organisations is not None
+    a.organisations.params("Tubbergen")
+    assert a == b
+    b.organisations.params("Tubbergen")
+    b.organisations.params("Wierden")
+    assert a == b and a.organisations == b.organisations  # the cache is not part of the value

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from datetime import date
 
 import numpy as np
 import pytest
+import simpy
 from org_configs import smoke
 
 from sim.config import ConfigError
 from sim.demography import resolve_exits
 from sim.domain import BESCHUT, DEATH, ILLNESS, INDIVIDUEEL, RETIREMENT
-from sim.organisations import WEEKS_PER_YEAR, Workforce, World
+from sim.organisations import WEEKS_PER_YEAR, CoachPool, Workforce, World
 from sim.replication import Model, build_people, simulate_scenario
 
 
@@ -221,3 +223,56 @@ def test_the_census_equals_a_count_of_everybody_employed(monkeypatch, division_k
     assert len(taken) > 20
     assert taken[-1][1] > 10  # people left in between
     assert any(later for _, _, later in taken) == inflow  # with inflow, some censuses come before an entry
+
+
+def test_the_coach_pool_is_first_come_first_served_and_a_larger_team_starts_every_waiting_trajectory_it_can():
+    env = simpy.Environment()
+    pool = CoachPool(env, 1, 10.0)
+    ended = []
+    for i in range(5):
+        pool.request(lambda waited, i=i: ended.append((i, env.now, waited)))
+    env.timeout(1).callbacks.append(lambda _: pool.set_capacity(3))  # two coaches hired at t = 1
+    env.timeout(2).callbacks.append(lambda _: pool.set_capacity(1))  # and more leave: nobody is interrupted
+    env.run()
+    # 0 starts at once; 1 and 2 start when the team grows (simpy.Resource started only one of them);
+    # 3 waits for a free slot under the lowered capacity (at 10, when 0 ends, 1 and 2 still hold two), 4 after
+    assert ended == [(0, 10.0, 0.0), (1, 11.0, 1.0), (2, 11.0, 1.0), (3, 21.0, 11.0), (4, 31.0, 21.0)]
+
+
+def test_a_staffing_change_due_at_a_review_takes_effect_before_that_review():
+    # with the hiring lag equal to the review interval, the review sees the team the previous review asked for
+    # (and so does not ask for it again)
+    weeks = 13.0
+    config = smoke({"organisations": {"defaults": {"staffing_review_weeks": weeks, "hiring_lag_weeks": weeks}}})
+    log = []  # (time, what, (scenario run, organisation), coach FTE)
+    real_target, real_set = World.coach_target, World.set_fte
+    runs = itertools.count()
+
+    def run_of(world):  # a scenario's world, told apart from the others (their ids may be reused)
+        if not hasattr(world, "test_run"):
+            world.test_run = next(runs)
+        return world.test_run
+
+    def target(self, org, counts):
+        log.append((self.env.now, "review", (run_of(self), org.name), org.coach_fte))
+        return real_target(self, org, counts)
+
+    def set_fte(self, org, fte, now):
+        log.append((now, "set", (run_of(self), org.name), fte))
+        return real_set(self, org, fte, now)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(World, "coach_target", target)
+        mp.setattr(World, "set_fte", set_fte)
+        outcomes(config, replication=1)
+    start = log[0][0]  # at the start the team is set from a first target, not by a review (worlds live apart)
+    tied = 0
+    for k, (now, what, name, fte) in enumerate(log):
+        if what == "review" and now > start:
+            before = [e for e in log[:k] if e[:3] == (now, "set", name)]
+            after = [e for e in log[k + 1 :] if e[:3] == (now, "set", name)]
+            assert not after, f"a staffing change at {now} came after the review"
+            if before:
+                tied += 1
+                assert fte == before[-1][3]  # the review saw the new team
+    assert tied > 5

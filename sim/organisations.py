@@ -93,9 +93,9 @@ class CoachPool:
             self.in_use += 1
             waited = self.env.now - asked
             done = self.env.timeout(self.coaching_years)
-            done.callbacks.append(lambda _, coached=coached, waited=waited: self._end(coached, waited))  # type: ignore[misc]
+            done.callbacks.append(functools.partial(self._end, coached, waited))
 
-    def _end(self, coached: Callable[[float], None], waited: float) -> None:
+    def _end(self, coached: Callable[[float], None], waited: float, _: simpy.Event) -> None:
         self.in_use -= 1
         self._serve()
         coached(waited)
@@ -294,12 +294,6 @@ class World:
 
     def members_mask(self, org: Organisation) -> np.ndarray:
         return np.isin(self.people.municipality, org.members)
-
-    def present_members(self, org: Organisation, now: float) -> np.ndarray:
-        """Indices of the people of `org` employed at `now`."""
-        p = self.people
-        idx = org.persons
-        return idx[(p.entry[idx] <= now) & (p.exit_time[idx] > now)]
 
     def org_of(self, person: int) -> Organisation | None:
         return self.org_of_muni[self._municipality_of[person]]

@@ -40,8 +40,6 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, Literal
 
-import pyarrow as pa
-
 import sim
 from sim import replication, schema, store
 from sim.config import Config, ConfigError, config_from_dict, load_config
@@ -172,21 +170,21 @@ def run_chunk(task: ChunkTask, model: Model | None = None) -> ChunkDone:
     started = time.perf_counter()
     run_dir = Path(task.run_dir)
     model = model or _prepared_model(task.config_toml, task.config_path)
-    # pieces[table][scenario]: the replications' tables, each piece of one scenario
-    pieces: dict[str, dict[str, list[pa.Table]]] = {name: {s: [] for s in task.scenarios} for name in schema.TABLES}
     try:
-        for r in range(task.chunk.first, task.chunk.last + 1):
-            # looked up on the module so that a test can stand in for it
-            for table, tables in replication.run_replication(model, r, task.root_seed, task.scenarios).items():
-                for piece in tables:
-                    if piece.num_rows:
-                        pieces[table][piece.column("scenario")[0].as_py()].append(piece)
+        # looked up on the module so that a test can stand in for it
+        runs = [
+            replication.simulate_replication(model, r, task.root_seed, task.scenarios)
+            for r in range(task.chunk.first, task.chunk.last + 1)
+        ]
         rows = 0
-        for table, by_scenario in pieces.items():
-            for scenario, parts in by_scenario.items():
-                store.write_chunk_table(run_dir, table, scenario, task.chunk.id, parts)
-                rows += sum(p.num_rows for p in parts)
-            pieces[table] = {}  # let this table's memory go before the next is written
+        for scenario in task.scenarios:
+            tables = replication.collect(runs, scenario)
+            for table in schema.TABLES:
+                data = tables.get(table)
+                store.write_chunk_table(
+                    run_dir, table, scenario, task.chunk.id, [data] if data is not None and data.num_rows else []
+                )
+                rows += data.num_rows if data is not None else 0
     except BaseException:
         for path in store.chunk_paths(run_dir, task.chunk.id, task.scenarios):
             with contextlib.suppress(OSError):

@@ -19,6 +19,7 @@ capacity, for which it is added value.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +29,7 @@ from sim import schema
 from sim.config import Config, OrganisationParams, Partition
 from sim.domain import BEGELEID, BESCHUT, WORK_FORMS
 from sim.organisations import fte_at, fte_years
+from sim.tally import labels
 
 COST_COLUMNS = (
     "wage_cost_eur",
@@ -59,24 +61,27 @@ def partition_for(timeline: list[Partition], year: int) -> Partition:
 def finance_tables(
     config: Config,
     timeline: list[Partition],
-    history: OrganisationHistory,
+    histories: Sequence[OrganisationHistory],
     se_years: np.ndarray,
     person_years: np.ndarray,
     stock_persons: np.ndarray,
     stock_se: np.ndarray,
     scenario: str,
-    replication: int,
+    replications: Sequence[int],
 ) -> tuple[pa.Table, pa.Table]:
-    """The `finance` and `organisations` tables of one scenario of one replication.
+    """The `finance` and `organisations` tables of one scenario for some replications of the same config.
 
-    `se_years`/`person_years` are [year, municipality, form] over the horizon's years; `stock_*` are the
-    year-end stocks [year, municipality, form] starting with the year before the first.
+    `se_years`/`person_years` are [replication, year, municipality, form] over the horizon's years; `stock_*`
+    are the year-end stocks [replication, year, municipality, form] starting with the year before the first;
+    `histories` and `replications` follow the first axis. The replications are computed side by side, each
+    exactly as it would be alone.
     """
     assert config.money is not None and config.organisations is not None
     money = config.money
     orgs_cfg = config.organisations
     municipalities = config.municipalities
     index = {m: i for i, m in enumerate(municipalities)}
+    n_g = len(histories)
     years = np.arange(config.horizon.start_year, config.horizon.end_year + 1)
     wage_ix = (1.0 + money.wage_index_per_year) ** (years - money.price_year)
     price_ix = (1.0 + money.price_index_per_year) ** (years - money.price_year)
@@ -99,17 +104,28 @@ def finance_tables(
             org_members[name, k] = members
     params = {name: orgs_cfg.params(name) for name in org_years}
     sites = _site_costs(config, params, partitions, org_members, stock_persons, person_years, price_ix)
+    org_names = sorted(org_years)
+    member_labels: dict[str, int] = {}  # "Almelo,Wierden": its code in the members column
 
-    fin: dict[str, list[np.ndarray]] = {c: [] for c in (*COST_COLUMNS, "subsidy_eur", "added_value_eur", "year")}
-    fin_org: list[str] = []
-    fin_muni: list[str] = []
-    org_cols: dict[str, list] = {c: [] for c in schema.ORGANISATIONS.names if c not in ("scenario", "replication")}
+    fin: dict[str, list[np.ndarray]] = {
+        c: []
+        for c in (
+            *COST_COLUMNS,
+            "subsidy_eur",
+            "added_value_eur",
+            "replication",
+            "year",
+            "organisation",
+            "municipality",
+        )
+    }
+    org_cols: dict[str, list[np.ndarray]] = {c: [] for c in schema.ORGANISATIONS.names if c != "scenario"}
     for name, ks in org_years.items():
         p = params[name]
         staff = np.array([p.staff_cost_eur_per_person_year[f] for f in WORK_FORMS])
-        coach_fte_years = fte_years(history.fte_history.get(name, []), years)
-        coach_fte_end = fte_at(history.fte_history.get(name, []), years + 1.0)
-        created = set(history.created.get(name, []))
+        coach_fte_years = np.array([fte_years(h.fte_history.get(name, []), years) for h in histories])
+        coach_fte_end = np.array([fte_at(h.fte_history.get(name, []), years + 1.0) for h in histories])
+        created = [set(h.created.get(name, [])) for h in histories]
         # runs of consecutive years with the same members
         runs: list[list[int]] = []
         for k in ks:
@@ -120,87 +136,91 @@ def finance_tables(
         for run in runs:
             kk = np.array(run)
             members = org_members[name, run[0]]
-            se_m = se_years[kk][:, members, :]  # [year, member, form]
-            py_m = person_years[kk][:, members, :]
-            total_py = py_m.sum(axis=(1, 2))
+            se_m = se_years[:, kk][:, :, members, :]  # [replication, year, member, form]
+            py_m = person_years[:, kk][:, :, members, :]
+            total_py = py_m.sum(axis=(2, 3))
             fixed = p.fixed_overhead_eur_per_year + (p.governance_eur_per_year if len(members) > 1 else 0.0)
+            setup = np.array([[p.setup_cost_eur if float(years[k]) in made else 0.0 for k in run] for made in created])
             costs = {
-                "wage_cost_eur": (se_m * paid_wage).sum(axis=(1, 2)) * money.wage_cost_eur_per_se * wage_ix[kk],
-                "wage_subsidy_eur": se_m[:, :, BEGELEID].sum(axis=1) * money.wage_subsidy_eur_per_se * wage_ix[kk],
-                "coach_cost_eur": coach_fte_years[kk] * money.coach_cost_eur_per_fte_year * wage_ix[kk],
-                "overhead_eur": (fixed * (total_py > 0) + (py_m * staff).sum(axis=(1, 2))) * wage_ix[kk],
-                "site_cost_eur": sites.running[name][kk] + sites.bought[name][kk],
-                "transition_cost_eur": sites.closure[name][kk]
-                + np.array([p.setup_cost_eur if float(years[k]) in created else 0.0 for k in run]) * wage_ix[kk],
+                "wage_cost_eur": (se_m * paid_wage).sum(axis=(2, 3)) * money.wage_cost_eur_per_se * wage_ix[kk],
+                "wage_subsidy_eur": se_m[:, :, :, BEGELEID].sum(axis=2) * money.wage_subsidy_eur_per_se * wage_ix[kk],
+                "coach_cost_eur": coach_fte_years[:, kk] * money.coach_cost_eur_per_fte_year * wage_ix[kk],
+                "overhead_eur": (fixed * (total_py > 0) + (py_m * staff).sum(axis=(2, 3))) * wage_ix[kk],
+                "site_cost_eur": sites.running[name][:, kk] + sites.bought[name][:, kk],
+                "transition_cost_eur": sites.closure[name][:, kk] + setup * wage_ix[kk],
             }
-            added_value = (se_m * av_per_se).sum(axis=(1, 2)) * price_ix[kk] + sites.tariff_income[name][kk]
+            added_value = (se_m * av_per_se).sum(axis=(2, 3)) * price_ix[kk] + sites.tariff_income[name][:, kk]
             active = (total_py > 0) | (added_value != 0)
             for c in COST_COLUMNS:
                 active |= costs[c] != 0
             if not active.any():
                 continue
-            se_by_member = se_m.sum(axis=2)
-            key = _allocation_key(config, members, se_by_member, py_m.sum(axis=2))  # [year, member]
-            rows = np.flatnonzero(active)
+            se_by_member = se_m.sum(axis=3)  # [replication, year, member]
+            key = _allocation_key(config, members, se_by_member, py_m.sum(axis=3))
+            rows = np.flatnonzero(active)  # over (replication, year)
             n_m = len(members)
-            fin["year"].append(np.repeat(years[kk][rows], n_m))
-            fin_org.extend([name] * (len(rows) * n_m))
-            fin_muni.extend([municipalities[m] for m in members] * len(rows))
+
+            g = rows // len(run)
+            fin["replication"].append(np.repeat(np.asarray(replications)[g], n_m))
+            fin["year"].append(np.repeat(np.tile(years[kk], n_g)[rows], n_m))
+            fin["organisation"].append(np.full(len(rows) * n_m, org_names.index(name)))
+            fin["municipality"].append(np.tile(members, len(rows)))
             for c in COST_COLUMNS:
-                fin[c].append((costs[c][:, None] * key)[rows].ravel())
-            fin["subsidy_eur"].append(
-                (se_by_member * (money.subsidy_eur_per_se * subsidy_ix[kk])[:, None])[rows].ravel()
-            )
-            fin["added_value_eur"].append((added_value[:, None] * key)[rows].ravel())
+                fin[c].append(_active(costs[c][:, :, None] * key, rows))
+            subsidy = se_by_member * (money.subsidy_eur_per_se * subsidy_ix[kk])[:, None]
+            fin["subsidy_eur"].append(_active(subsidy, rows))
+            fin["added_value_eur"].append(_active(added_value[:, :, None] * key, rows))
 
             end = kk + 1  # year-end stocks start with the year before the first
-            persons = stock_persons[end][:, members, :].sum(axis=(1, 2))
-            se_total = se_m.sum(axis=(1, 2))
-            fte = coach_fte_end[kk]
+            persons = stock_persons[:, end][:, :, members, :].sum(axis=(2, 3))
+            se_total = se_m.sum(axis=(2, 3))
+            fte = coach_fte_end[:, kk]
             with np.errstate(divide="ignore", invalid="ignore"):
                 per_coach = np.where(fte > 0, persons / fte, np.nan)
                 overhead_per_se = np.where(se_total > 0, costs["overhead_eur"] / se_total, np.nan)
-            org_cols["year"].append(years[kk][rows])
-            org_cols["organisation"].extend([name] * len(rows))
-            org_cols["members"].extend([",".join(municipalities[m] for m in members)] * len(rows))
-            org_cols["persons"].append(persons[rows])
-            org_cols["se"].append(np.round(stock_se[end][:, members, :].sum(axis=(1, 2)), 6)[rows])
-            org_cols["coaches_fte"].append(np.round(fte, 6)[rows])
-            org_cols["persons_per_coach"].append(np.round(per_coach, 6)[rows])
-            org_cols["overhead_eur_per_se"].append(np.round(overhead_per_se, 2)[rows])
+            org_cols["replication"].append(np.asarray(replications)[g])
+            org_cols["year"].append(np.tile(years[kk], n_g)[rows])
+            org_cols["organisation"].append(np.full(len(rows), org_names.index(name)))
+            label = ",".join(municipalities[m] for m in members)
+            org_cols["members"].append(np.full(len(rows), member_labels.setdefault(label, len(member_labels))))
+            org_cols["persons"].append(persons.ravel()[rows])
+            org_cols["se"].append(np.round(stock_se[:, end][:, :, members, :].sum(axis=(2, 3)), 6).ravel()[rows])
+            org_cols["coaches_fte"].append(np.round(fte, 6).ravel()[rows])
+            org_cols["persons_per_coach"].append(np.round(per_coach, 6).ravel()[rows])
+            org_cols["overhead_eur_per_se"].append(np.round(overhead_per_se, 2).ravel()[rows])
 
-    def cat(parts: list[np.ndarray]) -> np.ndarray:
-        return np.concatenate(parts) if parts else np.zeros(0)
+    def cat(parts: list[np.ndarray], dtype: type = float) -> np.ndarray:
+        return np.concatenate(parts) if parts else np.zeros(0, dtype)
 
     money_cols = {c: np.round(cat(fin[c]), 2) for c in (*COST_COLUMNS, "subsidy_eur", "added_value_eur")}
+    n = sum(len(part) for part in fin["year"])
     contribution = np.round(
-        sum((money_cols[c] for c in COST_COLUMNS), np.zeros(len(fin_org)))
+        sum((money_cols[c] for c in COST_COLUMNS), np.zeros(n))
         - money_cols["subsidy_eur"]
         - money_cols["added_value_eur"],
         2,
     )
-    n = len(fin_org)
     finance = pa.table(
         {
-            "scenario": pa.array([scenario] * n, pa.string()),
-            "replication": pa.array(np.full(n, replication, np.int32)),
-            "year": pa.array(cat(fin["year"]).astype(np.int16)),
-            "organisation": pa.array(fin_org, pa.string()),
-            "municipality": pa.array(fin_muni, pa.string()),
+            "scenario": pa.repeat(pa.scalar(scenario, pa.string()), n),
+            "replication": pa.array(cat(fin["replication"], int).astype(np.int32)),
+            "year": pa.array(cat(fin["year"], int).astype(np.int16)),
+            "organisation": labels(org_names, cat(fin["organisation"], int)),
+            "municipality": labels(municipalities, cat(fin["municipality"], int)),
             **{c: pa.array(money_cols[c], pa.float64()) for c in schema.FINANCE.names if c in money_cols},
             "municipal_contribution_eur": pa.array(contribution, pa.float64()),
         },
         schema=schema.FINANCE,
     )
-    m = len(org_cols["organisation"])
+    m = sum(len(part) for part in org_cols["year"])
     organisations = pa.table(
         {
-            "scenario": pa.array([scenario] * m, pa.string()),
-            "replication": pa.array(np.full(m, replication, np.int32)),
-            "year": pa.array(cat(org_cols["year"]).astype(np.int16)),
-            "organisation": pa.array(org_cols["organisation"], pa.string()),
-            "members": pa.array(org_cols["members"], pa.string()),
-            "persons": pa.array(cat(org_cols["persons"]).astype(np.int32)),
+            "scenario": pa.repeat(pa.scalar(scenario, pa.string()), m),
+            "replication": pa.array(cat(org_cols["replication"], int).astype(np.int32)),
+            "year": pa.array(cat(org_cols["year"], int).astype(np.int16)),
+            "organisation": labels(org_names, cat(org_cols["organisation"], int)),
+            "members": labels(list(member_labels), cat(org_cols["members"], int)),
+            "persons": pa.array(cat(org_cols["persons"], int).astype(np.int32)),
             "se": pa.array(cat(org_cols["se"]), pa.float64()),
             "coaches_fte": pa.array(cat(org_cols["coaches_fte"]), pa.float64()),
             "persons_per_coach": pa.array(cat(org_cols["persons_per_coach"]), pa.float64(), from_pandas=True),
@@ -213,7 +233,7 @@ def finance_tables(
 
 @dataclass(frozen=True, eq=False)
 class SiteCosts:
-    """Per organisation name, arrays over the horizon's years (EUR)."""
+    """Per organisation name, arrays [replication, year] over the horizon's years (EUR)."""
 
     running: dict[str, np.ndarray]
     bought: dict[str, np.ndarray]
@@ -230,60 +250,76 @@ def _site_costs(
     person_years: np.ndarray,
     price_ix: np.ndarray,
 ) -> SiteCosts:
-    """Year by year: which sites stay open, what closes, what is bought from whom (see the module doc)."""
+    """Year by year: which sites stay open, what closes, what is bought from whom (see the module doc).
+
+    Every replication has its own sites' state; they are computed side by side (arrays over replications),
+    each adding exactly what it would alone (where a replication has nothing to add, it adds zero).
+    """
     assert config.money is not None and config.organisations is not None
     orgs_cfg = config.organisations
     tariff = config.money.sheltered_place_tariff_eur_per_person_year
     index = {m: i for i, m in enumerate(config.municipalities)}
-    n_y = len(partitions)
+    n_g, n_y = stock_persons.shape[0], len(partitions)
     names = {name for p in partitions for name in p.organisations}
-    out = SiteCosts(*({name: np.zeros(n_y) for name in names} for _ in range(4)))
-    site_open = [True] * len(orgs_cfg.sites)
+    out = SiteCosts(*({name: np.zeros((n_g, n_y)) for name in names} for _ in range(4)))
+    site_open = np.ones((n_g, len(orgs_cfg.sites)), bool)
     site_muni = [index[s.municipality] for s in orgs_cfg.sites]
     by_size = sorted(
         range(len(orgs_cfg.sites)), key=lambda i: (-orgs_cfg.sites[i].capacity_persons, orgs_cfg.sites[i].name)
     )
-    # plain lists: this loop visits every year, organisation and site, and numpy scalars are slow
-    need_of: dict[tuple[int, ...], list[int]] = {}  # by members: year-end beschut stocks (row k: end of k - 1)
-    years_of: dict[tuple[int, ...], list[float]] = {}  # by members: beschut person-years in year k
+    need_of: dict[tuple[int, ...], np.ndarray] = {}  # by members: year-end beschut stocks (column k: end of k - 1)
+    years_of: dict[tuple[int, ...], np.ndarray] = {}  # by members: beschut person-years in year k
     for group in {tuple(members) for members in org_members.values()}:
-        need_of[group] = stock_persons[:, group, BESCHUT].sum(axis=1).tolist()
-        years_of[group] = person_years[:, group, BESCHUT].sum(axis=1).tolist()
-    prices = price_ix.tolist()
+        need_of[group] = stock_persons[:, :, group, BESCHUT].sum(axis=2)
+        years_of[group] = person_years[:, :, group, BESCHUT].sum(axis=2)
     for k, partition in enumerate(partitions):
-        kept: dict[str, int] = {}
-        shortfall: dict[str, float] = {}
+        price = float(price_ix[k])
+        kept: dict[str, np.ndarray] = {}
+        shortfall: dict[str, np.ndarray] = {}
         for name in partition.organisations:
             members = org_members[name, k]
-            policy = params[name].sheltered_policy
-            need = need_of[tuple(members)][k]
-            capacity = 0
-            served = 0
+            run_sites = params[name].sheltered_policy == "run"
+            need = need_of[tuple(members)][:, k]
+            capacity = np.zeros(n_g, np.int64)
+            served = np.zeros(n_g, need.dtype)
             for i in by_size:
-                if not site_open[i] or site_muni[i] not in members:
+                if site_muni[i] not in members or not site_open[:, i].any():
                     continue
                 site = orgs_cfg.sites[i]
-                fills = min(site.capacity_persons, need - served)
-                if policy == "run" and fills > 0 and fills >= params[name].site_min_occupancy * site.capacity_persons:
-                    served += fills
-                    capacity += site.capacity_persons
-                    out.running[name][k] += site.fixed_cost_eur_per_year * prices[k]
-                else:
-                    site_open[i] = False
-                    out.closure[name][k] += site.closure_cost_eur * prices[k]
+                is_open = site_open[:, i]
+                fills = np.minimum(site.capacity_persons, need - served)
+                keep = is_open & (fills > 0) & (fills >= params[name].site_min_occupancy * site.capacity_persons)
+                if not run_sites:
+                    keep[:] = False
+                served += np.where(keep, fills, 0)
+                capacity += np.where(keep, site.capacity_persons, 0)
+                out.running[name][:, k] += np.where(keep, site.fixed_cost_eur_per_year * price, 0.0)
+                closes = is_open & ~keep
+                site_open[closes, i] = False
+                out.closure[name][:, k] += np.where(closes, site.closure_cost_eur * price, 0.0)
             kept[name] = capacity
-            shortfall[name] = (need - served) / need if need > 0 else 0.0
-        provider = max(kept, key=lambda n: (kept[n], n))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                shortfall[name] = np.where(need > 0, (need - served) / need, 0.0)
+        # the provider: the organisation with the largest open capacity (ties: the name last in order)
+        candidates = sorted(partition.organisations, reverse=True)
+        provider = np.argmax(np.array([kept[n] for n in candidates]), axis=0)
         for name in partition.organisations:
-            cost = shortfall[name] * years_of[tuple(org_members[name, k])][k] * tariff * prices[k]
-            out.bought[name][k] = cost
-            if cost > 0 and kept[provider] > 0 and provider != name:
-                out.tariff_income[provider][k] += cost
+            cost = shortfall[name] * years_of[tuple(org_members[name, k])][:, k] * tariff * price
+            out.bought[name][:, k] = cost
+            for j, seller in enumerate(candidates):
+                if seller != name:
+                    sells = (provider == j) & (cost > 0) & (kept[seller] > 0)
+                    out.tariff_income[seller][:, k] += np.where(sells, cost, 0.0)
     return out
 
 
+def _active(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Values [replication, year, member] of the active (replication, year) pairs `rows`, flat by member."""
+    return values.reshape(-1, values.shape[-1])[rows].ravel()
+
+
 def _allocation_key(config: Config, members: list[int], se: np.ndarray, persons: np.ndarray) -> np.ndarray:
-    """Each member's share of an organisation's costs, per year: [year, member]; equal when the basis is zero."""
+    """Each member's share of an organisation's costs: [replication, year, member]; equal when the basis is zero."""
     assert config.money is not None
     if config.money.allocation_key == "fixed":
         share = np.array([config.money.fixed_allocation[config.municipalities[m]] for m in members])
@@ -292,6 +328,6 @@ def _allocation_key(config: Config, members: list[int], se: np.ndarray, persons:
         basis = persons
     else:
         basis = se
-    total = basis.sum(axis=1, keepdims=True)
+    total = basis.sum(axis=-1, keepdims=True)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(total > 0, basis / np.where(total > 0, total, 1.0), 1.0 / len(members))

@@ -1,8 +1,9 @@
-"""One replication: build the people, draw their demography once, run every scenario on it, collect tables.
+"""One replication: build the people, draw their demography once, run every scenario on it; then the tables.
 
 The phases are named functions: `prepare` (once per process: config, population, derived laws),
 `build_people` (per replication: inflow and latent exit times from the demography streams),
-`simulate_scenario` (the organisation-dependent part) and `collect` (records to Arrow tables).
+`simulate_scenario` (the organisation-dependent part), `simulate_replication` (all of a replication's
+scenarios) and `collect` (records to Arrow tables, for many replications in one vectorised pass: a chunk's).
 Demography is drawn once per replication and shared by every scenario, so scenario differences are paired.
 """
 
@@ -137,61 +138,25 @@ def simulate_scenario(
     return ScenarioOutcome(exit_time=exit_time, exit_reason=exit_reason, moves=moves, history=history, events=events)
 
 
-def collect(
-    model: Model, config: Config, people: People, outcome: ScenarioOutcome, scenario: str, replication: int
-) -> dict[str, pa.Table]:
-    """Turn one scenario's records into its tables."""
-    pop = people.population
-    records = tally.PersonRecords(
-        municipality=pop.municipality,
-        se=pop.se,
-        initial_form=pop.work_form,
-        is_inflow=people.is_inflow,
-        entry=people.draws.entry,
-        exit_time=outcome.exit_time,
-        exit_reason=outcome.exit_reason,
-        moves=outcome.moves,
-    )
-    years = config.horizon.years
-    municipalities = config.municipalities
-    persons, se = tally.stock_arrays(records, len(municipalities), years)
-    out = {
-        "stocks": tally.stocks_table(persons, se, municipalities, years, scenario, replication),
-        "flows": tally.flows(records, municipalities, years, scenario, replication),
-    }
-    if outcome.history is not None:
-        se_years, person_years = tally.exposure(records, len(municipalities), years)
-        out["finance"], out["organisations"] = finance_tables(
-            config,
-            config.scenarios[scenario].timeline,
-            outcome.history,
-            se_years,
-            person_years,
-            persons,
-            se,
-            scenario,
-            replication,
-        )
-    return out
+@dataclass(eq=False)
+class ReplicationRun:
+    """One replication simulated: its config (with any drawn parameters), people and scenario outcomes.
+
+    What the tables are made from. The tables of many replications are made together (`collect`), in one
+    vectorised pass, rather than one replication at a time.
+    """
+
+    replication: int
+    config: Config
+    values: dict[str, float]
+    people: People
+    outcomes: dict[str, ScenarioOutcome]
 
 
-def parameters_table(scenario: str, replication: int, values: dict[str, float]) -> pa.Table:
-    names = sorted(values)
-    return pa.Table.from_pydict(
-        {
-            "scenario": pa.array([scenario] * len(names), pa.string()),
-            "replication": pa.array(np.full(len(names), replication, np.int32)),
-            "parameter": pa.array(names, pa.string()),
-            "value": pa.array([values[k] for k in names], pa.float64()),
-        },
-        schema=schema.PARAMETERS,
-    )
-
-
-def run_replication(
+def simulate_replication(
     model: Model, replication: int, root_seed: int, scenarios: Sequence[str] | None = None
-) -> dict[str, list[pa.Table]]:
-    """Run every (or the named) scenario of one replication; returns the tables, one piece per scenario.
+) -> ReplicationRun:
+    """Run every (or the named) scenario of one replication.
 
     A replication's numbers depend only on (config, root seed, replication number): not on which other
     scenarios or replications run, nor where.
@@ -203,12 +168,101 @@ def run_replication(
         config, values = draw_parameters(config, stream(root_seed, replication, "parameters"))
         demography = DemographyModel.from_config(config.demography)
     people = build_people(model, config, demography, replication, root_seed)
+    outcomes = {
+        scenario: simulate_scenario(model, config, demography, scenario, people, replication, root_seed)
+        for scenario in (scenarios if scenarios is not None else config.scenario_names)
+    }
+    return ReplicationRun(replication, config, values, people, outcomes)
+
+
+def collect(runs: Sequence[ReplicationRun], scenario: str) -> dict[str, pa.Table]:
+    """The tables of one scenario for these replications, rows in the order of `runs`.
+
+    Replications that share a config (all of them, unless parameters are drawn) are tallied together; each
+    replication's rows are exactly what it would get alone.
+    """
+    groups: list[list[ReplicationRun]] = []
+    for run in runs:
+        if groups and groups[-1][0].config is run.config:
+            groups[-1].append(run)
+        else:
+            groups.append([run])
+    parts = [_collect_group(group, scenario) for group in groups]
+    out = {table: pa.concat_tables([part[table] for part in parts]) for table in parts[0]} if parts else {}
+    out["parameters"] = parameters_table(scenario, runs)
+    return out
+
+
+def _collect_group(runs: Sequence[ReplicationRun], scenario: str) -> dict[str, pa.Table]:
+    config = runs[0].config
+    records = tally.stack(
+        [
+            tally.PersonRecords(
+                municipality=run.people.population.municipality,
+                se=run.people.population.se,
+                initial_form=run.people.population.work_form,
+                is_inflow=run.people.is_inflow,
+                entry=run.people.draws.entry,
+                exit_time=run.outcomes[scenario].exit_time,
+                exit_reason=run.outcomes[scenario].exit_reason,
+                moves=run.outcomes[scenario].moves,
+            )
+            for run in runs
+        ]
+    )
+    replications = [run.replication for run in runs]
+    years = config.horizon.years
+    municipalities = config.municipalities
+    persons, se = tally.stock_arrays(records, len(municipalities), years)
+    out = {
+        "stocks": tally.stocks_table(persons, se, municipalities, years, scenario, replications),
+        "flows": tally.flows(records, municipalities, years, scenario, replications),
+    }
+    histories = [h for run in runs if (h := run.outcomes[scenario].history) is not None]
+    if histories:  # the scenario has organisations
+        se_years, person_years = tally.exposure(records, len(municipalities), years)
+        out["finance"], out["organisations"] = finance_tables(
+            config,
+            config.scenarios[scenario].timeline,
+            histories,
+            se_years,
+            person_years,
+            persons,
+            se,
+            scenario,
+            replications,
+        )
+    return out
+
+
+def parameters_table(scenario: str, runs: Sequence[ReplicationRun]) -> pa.Table:
+    """The drawn parameters of `runs`: a row per replication and parameter, by replication, then name."""
+    names = [sorted(run.values) for run in runs]
+    n = sum(len(ns) for ns in names)
+    return pa.Table.from_pydict(
+        {
+            "scenario": pa.repeat(pa.scalar(scenario, pa.string()), n),
+            "replication": pa.array(
+                np.repeat([run.replication for run in runs], [len(ns) for ns in names]).astype(np.int32)
+            ),
+            "parameter": pa.array([name for ns in names for name in ns], pa.string()),
+            "value": pa.array(
+                [run.values[name] for run, ns in zip(runs, names, strict=True) for name in ns], pa.float64()
+            ),
+        },
+        schema=schema.PARAMETERS,
+    )
+
+
+def run_replication(
+    model: Model, replication: int, root_seed: int, scenarios: Sequence[str] | None = None
+) -> dict[str, list[pa.Table]]:
+    """Run every (or the named) scenario of one replication; returns its tables, one piece per scenario."""
+    run = simulate_replication(model, replication, root_seed, scenarios)
     out: dict[str, list[pa.Table]] = {name: [] for name in schema.TABLES}
-    for scenario in scenarios if scenarios is not None else config.scenario_names:
-        outcome = simulate_scenario(model, config, demography, scenario, people, replication, root_seed)
-        for table, data in collect(model, config, people, outcome, scenario, replication).items():
+    for scenario in run.outcomes:
+        for table, data in collect([run], scenario).items():
             out[table].append(data)
-        out["parameters"].append(parameters_table(scenario, replication, values))
     return out
 
 

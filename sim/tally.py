@@ -7,6 +7,7 @@ of work, and these functions turn those records into yearly tables afterwards, v
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -40,6 +41,13 @@ class PersonRecords:
     exit_time: np.ndarray  # inf when still employed at the horizon
     exit_reason: np.ndarray
     moves: Moves
+    group: np.ndarray | None = None
+    """Per person, which replication of a stack (see `stack`) they belong to; None: all of one."""
+    n_groups: int = 1
+
+    @property
+    def groups(self) -> np.ndarray:
+        return self.group if self.group is not None else np.zeros(len(self.se), np.int64)
 
     @functools.cached_property
     def segments(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -47,20 +55,57 @@ class PersonRecords:
         return _segments(self)
 
 
-@functools.lru_cache(maxsize=256)
-def _strings(values: tuple[str, ...], repeat: int, tile: int) -> pa.Array:
-    """A string column of `values`, each repeated `repeat` times, the whole tiled `tile` times.
+def stack(records: Sequence[PersonRecords]) -> PersonRecords:
+    """The records of several replications as one, each person tagged with the position of theirs.
 
-    The label columns are the same for every replication: built once per process (Arrow arrays are immutable).
+    The tallies then count every replication in one vectorised pass, with the replication as the first axis
+    of their arrays.
     """
-    column = [value for value in values for _ in range(repeat)] * tile
-    return pa.array(column, pa.string())
+    if len(records) == 1:
+        return records[0]
+    sizes = np.array([len(r.se) for r in records])
+    offset = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+
+    def cat(name: str) -> np.ndarray:
+        return np.concatenate([getattr(r, name) for r in records])
+
+    def cat_moves(name: str) -> np.ndarray:
+        return np.concatenate([getattr(r.moves, name) for r in records])
+
+    moves = Moves(
+        person=np.concatenate([r.moves.person + o for r, o in zip(records, offset, strict=True)]),
+        time=cat_moves("time"),
+        form=cat_moves("form"),
+        wait_person=np.concatenate([r.moves.wait_person + o for r, o in zip(records, offset, strict=True)]),
+        wait_time=cat_moves("wait_time"),
+        wait_weeks=cat_moves("wait_weeks"),
+    )
+    return PersonRecords(
+        municipality=cat("municipality"),
+        se=cat("se"),
+        initial_form=cat("initial_form"),
+        is_inflow=cat("is_inflow"),
+        entry=cat("entry"),
+        exit_time=cat("exit_time"),
+        exit_reason=cat("exit_reason"),
+        moves=moves,
+        group=np.repeat(np.arange(len(records)), sizes),
+        n_groups=len(records),
+    )
 
 
-def _keys(scenario: str, replication: int, n: int) -> dict[str, pa.Array]:
+def labels(values: Sequence[str], codes: np.ndarray) -> pa.Array:
+    """A string column holding `values[code]` for each code: built by Arrow, not from Python strings."""
+    dictionary = pa.array(list(values), pa.string())
+    return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), dictionary).dictionary_decode()
+
+
+def key_columns(scenario: str, replications: Sequence[int], rows_each: int) -> dict[str, pa.Array]:
+    """The scenario and replication columns of `rows_each` rows per replication, in replication order."""
+    n = rows_each * len(replications)
     return {
-        "scenario": _strings((scenario,), n, 1),
-        "replication": pa.array(np.full(n, replication, np.int32)),
+        "scenario": pa.repeat(pa.scalar(scenario, pa.string()), n),
+        "replication": pa.array(np.repeat(np.asarray(replications, np.int32), rows_each)),
     }
 
 
@@ -91,10 +136,14 @@ def _expand(first: np.ndarray, last: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 
 def stock_arrays(records: PersonRecords, n_municipalities: int, years: range) -> tuple[np.ndarray, np.ndarray]:
-    """Persons and SE at 31 December of the year before `years` and of every year: [year, municipality, form].
+    """Persons and SE at 31 December of the year before `years` and of every year.
 
-    The stock at 31 December of Y holds a segment when it started before 1 January Y+1 and ends on or after
-    it (an exit at that instant counts in Y+1); everybody of the starting population is in the first stock.
+    Arrays [replication, year, municipality, form] (the replications of a stack; one without). The stock at
+    31 December of Y holds a segment when it started before 1 January Y+1 and ends on or after it (an exit at
+    that instant counts in Y+1); everybody of the starting population is in the first stock.
+
+    A segment is counted where it enters the stock and taken off after its last year-end, and the stocks are
+    the running sums over the year-ends: work in proportion to the segments, not to segments times years.
     """
     n_f = len(WORK_FORMS)
     n_cells = n_municipalities * n_f
@@ -102,28 +151,44 @@ def stock_arrays(records: PersonRecords, n_municipalities: int, years: range) ->
     person, start, end, form = records.segments
     initial = ~records.is_inflow[person] & np.concatenate([[True], person[1:] != person[:-1]])
     opens = np.where(initial, -np.inf, start)
-    first = np.maximum(np.floor(opens) + 1, years.start) - years.start  # year-end index (0: the start stock)
-    last = np.minimum(np.floor(end), years.stop) - years.start
-    segment, k = _expand(first.astype(np.int64), last.astype(np.int64))
-    key = k * n_cells + records.municipality[person[segment]].astype(np.int64) * n_f + form[segment]
-    persons = np.bincount(key, minlength=n_ends * n_cells)
-    se = np.bincount(key, weights=records.se[person[segment]], minlength=n_ends * n_cells)
-    shape = (n_ends, n_municipalities, n_f)
-    return persons.astype(np.int64).reshape(shape), se.reshape(shape)
+    first = (np.maximum(np.floor(opens) + 1, years.start) - years.start).astype(np.int64)  # year-end index
+    last = (np.minimum(np.floor(end), years.stop) - years.start).astype(np.int64)
+    held = first <= last
+    person, form, first, last = person[held], form[held], first[held], last[held]
+    cell = records.municipality[person].astype(np.int64) * n_f + form
+    base = records.groups[person] * (n_ends + 1)  # one spare year-end per replication for the take-offs
+    on = (base + first) * n_cells + cell
+    off = (base + last + 1) * n_cells + cell
+    size = records.n_groups * (n_ends + 1) * n_cells
+    se = records.se[person]
+    persons = np.bincount(on, minlength=size) - np.bincount(off, minlength=size)
+    se_change = np.bincount(on, weights=se, minlength=size) - np.bincount(off, weights=se, minlength=size)
+    shape = (records.n_groups, n_ends + 1, n_municipalities, n_f)
+    persons = persons.reshape(shape).cumsum(axis=1)[:, :n_ends]
+    # a running sum of SE can keep a rounding residue after the last person has gone: an empty cell is 0
+    se_stock = np.where(persons > 0, se_change.reshape(shape).cumsum(axis=1)[:, :n_ends], 0.0)
+    return persons.astype(np.int64), se_stock
 
 
 def stocks_table(
-    persons: np.ndarray, se: np.ndarray, municipalities: tuple[str, ...], years: range, scenario: str, replication: int
+    persons: np.ndarray,
+    se: np.ndarray,
+    municipalities: tuple[str, ...],
+    years: range,
+    scenario: str,
+    replications: Sequence[int],
 ) -> pa.Table:
+    """The `stocks` rows of arrays [replication, year, municipality, form] (`stock_arrays`)."""
     n_m, n_f = len(municipalities), len(WORK_FORMS)
-    year_ends = [years.start - 1, *years]
-    n = persons.size
+    year_ends = np.array([years.start - 1, *years], np.int16)
+    each = persons[0].size
+    cells = np.arange(each)
     return pa.Table.from_pydict(
         {
-            **_keys(scenario, replication, n),
-            "year": pa.array(np.repeat(np.array(year_ends, np.int16), n_m * n_f)),
-            "municipality": _strings(municipalities, n_f, len(year_ends)),
-            "work_form": _strings(WORK_FORMS, 1, n_m * len(year_ends)),
+            **key_columns(scenario, replications, each),
+            "year": pa.array(np.tile(np.repeat(year_ends, n_m * n_f), len(replications))),
+            "municipality": labels(municipalities, np.tile(cells // n_f % n_m, len(replications))),
+            "work_form": labels(WORK_FORMS, np.tile(cells % n_f, len(replications))),
             "persons": pa.array(persons.ravel().astype(np.int32)),
             "se": pa.array(np.round(se.ravel(), 6)),
         },
@@ -132,52 +197,91 @@ def stocks_table(
 
 
 def stocks(
-    records: PersonRecords, municipalities: tuple[str, ...], years: range, scenario: str, replication: int
+    records: PersonRecords,
+    municipalities: tuple[str, ...],
+    years: range,
+    scenario: str,
+    replications: Sequence[int],
 ) -> pa.Table:
     """Persons and SE by municipality and form at 31 December of the year before `years` and of every year."""
     persons, se = stock_arrays(records, len(municipalities), years)
-    return stocks_table(persons, se, municipalities, years, scenario, replication)
+    return stocks_table(persons, se, municipalities, years, scenario, replications)
 
 
 def exposure(records: PersonRecords, n_municipalities: int, years: range) -> tuple[np.ndarray, np.ndarray]:
-    """SE-years and person-years spent in each year, municipality and form: arrays [year, municipality, form].
+    """SE-years and person-years spent in each year, municipality and form.
 
-    Each person's time from entry to exit (or the horizon) is cut into segments at their changes of form,
-    and each segment into the calendar years it overlaps.
+    Arrays [replication, year, municipality, form]. Each person's time from entry to exit (or the horizon) is
+    cut into segments at their changes of form. A segment spends part of its first and last calendar years
+    and the whole of the years between, which are counted as running sums (as the stocks are).
     """
     n_f = len(WORK_FORMS)
     n_cells = n_municipalities * n_f
+    n_y = len(years)
     person, start, end, form = records.segments
+    start = np.maximum(start, float(years.start))
     end = np.minimum(end, float(years.stop))
+    spent = end > start
+    person, start, end, form = person[spent], start[spent], end[spent], form[spent]
     first = np.floor(start).astype(np.int64) - years.start
-    last = np.minimum(np.floor(end).astype(np.int64), years.stop - 1) - years.start
-    segment, k = _expand(np.maximum(first, 0), np.where(end > start, last, -1))
-    year = (k + years.start).astype(float)
-    overlap = np.clip(np.minimum(end[segment], year + 1.0) - np.maximum(start[segment], year), 0.0, None)
-    key = k * n_cells + records.municipality[person[segment]].astype(np.int64) * n_f + form[segment]
-    size = len(years) * n_cells
-    person_years = np.bincount(key, weights=overlap, minlength=size)
-    se_years = np.bincount(key, weights=overlap * records.se[person[segment]], minlength=size)
-    shape = (len(years), n_municipalities, n_f)
-    return se_years.reshape(shape), person_years.reshape(shape)
+    last = np.floor(end).astype(np.int64) - years.start  # n_y when the segment lasts to the horizon
+    cell = records.municipality[person].astype(np.int64) * n_f + form
+    base = records.groups[person] * (n_y + 1)  # a spare year per replication for the take-offs
+    size = records.n_groups * (n_y + 1) * n_cells
+    se = records.se[person]
+    one_year = first == last
+    # partial years: all of a segment within one year; else the rest of its first year and the start of its last
+    part_at = np.concatenate([(base + first) * n_cells + cell, ((base + last) * n_cells + cell)[~one_year]])
+    part = np.concatenate(
+        [np.where(one_year, end, first + years.start + 1.0) - start, (end - (last + years.start))[~one_year]]
+    )
+    part_se = part * np.concatenate([se, se[~one_year]])
+    # whole years between: on from the year after the first, off from the last
+    whole = last > first + 1
+    on = ((base + first + 1) * n_cells + cell)[whole]
+    off = ((base + last) * n_cells + cell)[whole]
+    shape = (records.n_groups, n_y + 1, n_municipalities, n_f)
+
+    # whole years spent in each cell, as a count (exact) and as SE; a running sum of SE can keep a rounding
+    # residue after the last person has gone, so a cell nobody spends a whole year in holds exactly 0
+    count = (np.bincount(on, minlength=size) - np.bincount(off, minlength=size)).reshape(shape).cumsum(axis=1)
+    se_whole = np.bincount(on, weights=se[whole], minlength=size) - np.bincount(off, weights=se[whole], minlength=size)
+    se_whole = np.where(count > 0, se_whole.reshape(shape).cumsum(axis=1), 0.0)
+    person_years = count + np.bincount(part_at, weights=part, minlength=size).reshape(shape)
+    se_years = se_whole + np.bincount(part_at, weights=part_se, minlength=size).reshape(shape)
+    return se_years[:, :n_y], person_years[:, :n_y]
 
 
-def _count(year: np.ndarray, municipality: np.ndarray, mask: np.ndarray, first: int, n_y: int, n_m: int) -> np.ndarray:
+def _cells(
+    year: np.ndarray, municipality: np.ndarray, group: np.ndarray, mask: np.ndarray, first: int, n_y: int, n_m: int
+) -> np.ndarray:
+    """The flat (replication, year, municipality) cell of each masked record; records outside the years dropped."""
     y = year[mask] - first
     keep = (y >= 0) & (y < n_y)
-    return np.bincount(y[keep] * n_m + municipality[mask][keep], minlength=n_y * n_m)
+    return (group[mask][keep] * n_y + y[keep]) * n_m + municipality[mask][keep]
 
 
-def _wait_statistics(moves: Moves, muni: np.ndarray, first: int, n_y: int, n_m: int) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and 95th percentile (inverted CDF, as numpy's) of coach waits per (year, municipality) cell."""
-    n_cells = n_y * n_m
+def _wait_statistics(
+    moves: Moves,
+    muni: np.ndarray,
+    first: int,
+    n_y: int,
+    n_m: int,
+    group: np.ndarray | None = None,
+    n_groups: int = 1,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and 95th percentile (inverted CDF, as numpy's) of coach waits per (replication, year, municipality)
+    cell, flat; `group` gives each person's replication (none: all of one)."""
+    n_cells = n_groups * n_y * n_m
     mean = np.full(n_cells, np.nan)
     p95 = np.full(n_cells, np.nan)
     if not len(moves.wait_weeks):
         return mean, p95
-    cell = (np.floor(moves.wait_time).astype(np.int64) - first) * n_m + muni[moves.wait_person]
-    keep = (cell >= 0) & (cell < n_cells)
-    cell, weeks = cell[keep], moves.wait_weeks[keep]
+    y = np.floor(moves.wait_time).astype(np.int64) - first
+    keep = (y >= 0) & (y < n_y)
+    g = group[moves.wait_person[keep]] if group is not None else 0
+    cell = (g * n_y + y[keep]) * n_m + muni[moves.wait_person[keep]]
+    weeks = moves.wait_weeks[keep]
     count = np.bincount(cell, minlength=n_cells)
     has = count > 0
     mean[has] = np.bincount(cell, weights=weeks, minlength=n_cells)[has] / count[has]
@@ -189,11 +293,21 @@ def _wait_statistics(moves: Moves, muni: np.ndarray, first: int, n_y: int, n_m: 
 
 
 def flows(
-    records: PersonRecords, municipalities: tuple[str, ...], years: range, scenario: str, replication: int
+    records: PersonRecords,
+    municipalities: tuple[str, ...],
+    years: range,
+    scenario: str,
+    replications: Sequence[int],
 ) -> pa.Table:
     """Exits by reason, inflow, placements and coach waits during each year of `years`, by municipality."""
     n_m, n_y, first = len(municipalities), len(years), years.start
+    n_cells = records.n_groups * n_y * n_m
     muni = records.municipality.astype(np.int64)
+    group = records.groups
+
+    def count(year: np.ndarray, municipality: np.ndarray, group: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        return np.bincount(_cells(year, municipality, group, mask, first, n_y, n_m), minlength=n_cells)
+
     finite = np.isfinite(records.exit_time)
     exit_year = np.where(finite, np.floor(np.where(finite, records.exit_time, 0)), -1).astype(np.int64)
     cols: dict[str, np.ndarray] = {}
@@ -203,25 +317,25 @@ def flows(
         ("exits_illness", ILLNESS),
         ("exits_voluntary", VOLUNTARY),
     ):
-        cols[name] = _count(exit_year, muni, records.exit_reason == reason, first, n_y, n_m)
+        cols[name] = count(exit_year, muni, group, records.exit_reason == reason)
     entry_year = np.floor(records.entry).astype(np.int64)
-    cols["inflow"] = _count(entry_year, muni, records.is_inflow, first, n_y, n_m)
+    cols["inflow"] = count(entry_year, muni, group, records.is_inflow)
 
     moves = records.moves
     move_year = np.floor(moves.time).astype(np.int64)
     move_muni = muni[moves.person]
+    move_group = group[moves.person]
     for code in (1, 2, 3):
-        cols[f"placements_started_{WORK_FORMS[code]}"] = _count(
-            move_year, move_muni, moves.form == code, first, n_y, n_m
-        )
-    cols["placements_ended"] = _count(move_year, move_muni, moves.form == BESCHUT, first, n_y, n_m)
+        cols[f"placements_started_{WORK_FORMS[code]}"] = count(move_year, move_muni, move_group, moves.form == code)
+    cols["placements_ended"] = count(move_year, move_muni, move_group, moves.form == BESCHUT)
 
-    mean, p95 = _wait_statistics(moves, muni, first, n_y, n_m)
-    n = n_y * n_m
+    mean, p95 = _wait_statistics(moves, muni, first, n_y, n_m, group, records.n_groups)
+    each = n_y * n_m
+    cells = np.arange(each)
     data: dict[str, pa.Array] = {
-        **_keys(scenario, replication, n),
-        "year": pa.array(np.repeat(np.arange(first, first + n_y, dtype=np.int16), n_m)),
-        "municipality": _strings(municipalities, 1, n_y),
+        **key_columns(scenario, replications, each),
+        "year": pa.array(np.tile(np.repeat(np.arange(first, first + n_y, dtype=np.int16), n_m), len(replications))),
+        "municipality": labels(municipalities, np.tile(cells % n_m, len(replications))),
     }
     for name, values in cols.items():
         data[name] = pa.array(values.astype(np.int32))

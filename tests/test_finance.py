@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -77,6 +79,30 @@ def test_subsidy_is_each_municipality_own_se_and_costs_follow_the_key(tables):
         np.testing.assert_allclose(row[column] / row[column].sum(), share, atol=1e-6)
 
 
+def finance_of_one(
+    config: Any,
+    timeline: Any,
+    history: OrganisationHistory,
+    se_years: np.ndarray,
+    person_years: np.ndarray,
+    stock_persons: np.ndarray,
+    stock_se: np.ndarray,
+    scenario: str,
+) -> tuple[pa.Table, pa.Table]:
+    """`finance_tables` for one replication (number 0), from arrays without the replication axis."""
+    return finance_tables(
+        config,
+        timeline,
+        [history],
+        se_years[None],
+        person_years[None],
+        stock_persons[None],
+        stock_se[None],
+        scenario,
+        [0],
+    )
+
+
 def _history_one_org() -> OrganisationHistory:
     return OrganisationHistory(fte_history={"Regio": [(2019.0, 2.0), (2019.5, 4.0)]}, created={})
 
@@ -94,8 +120,8 @@ def test_finance_by_hand_for_one_year():
     stock_persons[:, 0, 0] = 30  # 30 in beschut_binnen: needs the 40-place Almelo site
     stock_se = stock_persons * 0.5
     timeline = config.scenarios["shared"].timeline
-    fin, orgs = finance_tables(
-        config, timeline, _history_one_org(), se_years, person_years, stock_persons, stock_se, "shared", 0
+    fin, orgs = finance_of_one(
+        config, timeline, _history_one_org(), se_years, person_years, stock_persons, stock_se, "shared"
     )
     f = fin.to_pandas().set_index("municipality")
     wage = 15.0 * money.wage_cost_eur_per_se  # begeleid werken is paid by the employer
@@ -139,7 +165,7 @@ def test_an_organisation_without_a_site_buys_places_from_the_one_with_a_site():
         fte_history={"Regio": [(2019.0, 1.0), (2021.0, 0.0)], "Almelo": [(2021.0, 1.0)], "Tubbergen": [(2021.0, 1.0)]},
         created={"Almelo": [2021.0], "Tubbergen": [2021.0]},
     )
-    fin, _ = finance_tables(
+    fin, _ = finance_of_one(
         config,
         config.scenarios["per_municipality"].timeline,
         history,
@@ -148,7 +174,6 @@ def test_an_organisation_without_a_site_buys_places_from_the_one_with_a_site():
         stock_persons,
         stock_persons * 1.0,
         "per_municipality",
-        0,
     )
     f = fin.to_pandas()
     y2021 = f[f.year == 2021].set_index("organisation")
@@ -169,7 +194,7 @@ def test_a_site_filled_below_its_minimum_occupancy_closes_and_its_places_are_bou
     stock_persons[0, 0, 0] = 30  # start: 30 of 40 places, open in 2019
     stock_persons[1, 0, 0] = 10  # end 2019: 10 of 40 (below 30%), closed in 2020
     history = OrganisationHistory(fte_history={"Regio": [(2019.0, 1.0)]}, created={})
-    fin, _ = finance_tables(
+    fin, _ = finance_of_one(
         config,
         config.scenarios["shared"].timeline,
         history,
@@ -178,7 +203,6 @@ def test_a_site_filled_below_its_minimum_occupancy_closes_and_its_places_are_bou
         stock_persons,
         stock_persons,
         "shared",
-        0,
     )
     by_year = fin.to_pandas().groupby("year")[["site_cost_eur", "transition_cost_eur"]].sum()
     ix = 1 + config.money.price_index_per_year

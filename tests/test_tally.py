@@ -71,8 +71,8 @@ def _by_key(table: pa.Table, keys: tuple[str, ...]) -> dict[tuple[Any, ...], dic
 @settings(max_examples=80, deadline=None)
 @given(records=person_records())
 def test_stocks_and_flows_match_a_person_by_person_count(records: tally.PersonRecords) -> None:
-    stocks = tally.stocks(records, MUNICIPALITIES, YEARS, "s", 3)
-    flows = tally.flows(records, MUNICIPALITIES, YEARS, "s", 3)
+    stocks = tally.stocks(records, MUNICIPALITIES, YEARS, "s", [3])
+    flows = tally.flows(records, MUNICIPALITIES, YEARS, "s", [3])
     assert stocks.schema.equals(schema.STOCKS) and flows.schema.equals(schema.FLOWS)
     stock = _by_key(stocks, ("year", "municipality", "work_form"))
     flow = _by_key(flows, ("year", "municipality"))
@@ -107,8 +107,8 @@ def test_stocks_and_flows_match_a_person_by_person_count(records: tally.PersonRe
 @settings(max_examples=80, deadline=None)
 @given(records=person_records())
 def test_start_minus_exits_plus_inflow_is_end(records: tally.PersonRecords) -> None:
-    stocks = tally.stocks(records, MUNICIPALITIES, YEARS, "s", 0).to_pylist()
-    flows = _by_key(tally.flows(records, MUNICIPALITIES, YEARS, "s", 0), ("year", "municipality"))
+    stocks = tally.stocks(records, MUNICIPALITIES, YEARS, "s", [0]).to_pylist()
+    flows = _by_key(tally.flows(records, MUNICIPALITIES, YEARS, "s", [0]), ("year", "municipality"))
     persons: dict[tuple[int, str], int] = {}
     for row in stocks:
         assert row["persons"] >= 0 and row["se"] >= 0
@@ -134,13 +134,65 @@ def test_one_person_by_hand() -> None:
         exit_reason=np.array([2], np.int8),
         moves=tally.Moves(person=np.array([0]), time=np.array([2020.5]), form=np.array([1], np.int8)),
     )
-    stock = _by_key(tally.stocks(records, MUNICIPALITIES, YEARS, "s", 0), ("year", "municipality", "work_form"))
+    stock = _by_key(tally.stocks(records, MUNICIPALITIES, YEARS, "s", [0]), ("year", "municipality", "work_form"))
     assert stock[(2018, "Tubbergen", "beschut_binnen")]["persons"] == 1
     assert stock[(2019, "Tubbergen", "beschut_binnen")]["persons"] == 1
     assert stock[(2020, "Tubbergen", "beschut_binnen")]["persons"] == 0
     assert stock[(2021, "Tubbergen", "groepsdetachering")]["se"] == 0.5
     assert sum(row["persons"] for key, row in stock.items() if key[0] >= 2022) == 0
-    flow = _by_key(tally.flows(records, MUNICIPALITIES, YEARS, "s", 0), ("year", "municipality"))
+    flow = _by_key(tally.flows(records, MUNICIPALITIES, YEARS, "s", [0]), ("year", "municipality"))
     assert flow[(2022, "Tubbergen")]["exits_death"] == 1
     assert flow[(2020, "Tubbergen")]["placements_started_groepsdetachering"] == 1
     assert sum(row["exits_death"] for row in flow.values()) == 1
+
+
+def _spent_by_hand(records: tally.PersonRecords) -> tuple[np.ndarray, np.ndarray]:
+    """SE-years and person-years [year, municipality, form], person by person and year by year."""
+    shape = (len(YEARS), len(MUNICIPALITIES), len(WORK_FORMS))
+    se_years, person_years = np.zeros(shape), np.zeros(shape)
+    moves = records.moves
+    for person in range(len(records.se)):
+        changes = sorted(
+            (float(moves.time[i]), i, int(moves.form[i])) for i in range(len(moves.person)) if moves.person[i] == person
+        )
+        times = [float(records.entry[person])] + [t for t, _, _ in changes]
+        forms = [int(records.initial_form[person])] + [f for _, _, f in changes]
+        ends = [*times[1:], float(records.exit_time[person])]
+        for start, end, form in zip(times, ends, forms, strict=True):
+            for k, year in enumerate(YEARS):
+                overlap = max(0.0, min(end, year + 1.0) - max(start, float(year)))
+                person_years[k, records.municipality[person], form] += overlap
+                se_years[k, records.municipality[person], form] += overlap * records.se[person]
+    return se_years, person_years
+
+
+@settings(max_examples=80, deadline=None)
+@given(records=person_records())
+def test_years_spent_match_a_person_by_person_sum(records: tally.PersonRecords) -> None:
+    se_years, person_years = tally.exposure(records, len(MUNICIPALITIES), YEARS)
+    want_se, want_persons = _spent_by_hand(records)
+    assert se_years.shape == (1, *want_se.shape)
+    np.testing.assert_allclose(person_years[0], want_persons, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(se_years[0], want_se, rtol=1e-12, atol=1e-9)
+    assert (se_years[person_years == 0] == 0).all()  # nobody there: exactly nothing, no rounding residue
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(person_records(), min_size=2, max_size=4))
+def test_a_stack_of_replications_is_tallied_as_each_alone(several: list[tally.PersonRecords]) -> None:
+    stacked = tally.stack(several)
+    replications = [7 + 2 * i for i in range(len(several))]  # any numbers, in the stack's order
+    persons, se = tally.stock_arrays(stacked, len(MUNICIPALITIES), YEARS)
+    se_years, person_years = tally.exposure(stacked, len(MUNICIPALITIES), YEARS)
+    for g, records in enumerate(several):
+        alone_persons, alone_se = tally.stock_arrays(records, len(MUNICIPALITIES), YEARS)
+        alone_se_years, alone_person_years = tally.exposure(records, len(MUNICIPALITIES), YEARS)
+        assert np.array_equal(persons[g], alone_persons[0]) and np.array_equal(se[g], alone_se[0])
+        assert np.array_equal(se_years[g], alone_se_years[0])
+        assert np.array_equal(person_years[g], alone_person_years[0])
+    for tabulate in (tally.stocks, tally.flows):
+        together = tabulate(stacked, MUNICIPALITIES, YEARS, "s", replications)
+        alone = pa.concat_tables(
+            [tabulate(r, MUNICIPALITIES, YEARS, "s", [n]) for r, n in zip(several, replications, strict=True)]
+        )
+        assert together.equals(alone, check_metadata=True)

@@ -29,7 +29,7 @@ from sim import schema
 from sim.config import Config, OrganisationParams, Partition
 from sim.domain import BEGELEID, BESCHUT, WORK_FORMS
 from sim.organisations import fte_at, fte_years
-from sim.tally import labels
+from sim.tally import by_name, labels
 
 COST_COLUMNS = (
     "wage_cost_eur",
@@ -192,8 +192,13 @@ def finance_tables(
     def cat(parts: list[np.ndarray], dtype: type = float) -> np.ndarray:
         return np.concatenate(parts) if parts else np.zeros(0, dtype)
 
-    money_cols = {c: np.round(cat(fin[c]), 2) for c in (*COST_COLUMNS, "subsidy_eur", "added_value_eur")}
-    n = sum(len(part) for part in fin["year"])
+    # rows in key order: replication, year, organisation (codes are in name order), municipality (by name)
+    f = {c: cat(v, float if c in (*COST_COLUMNS, "subsidy_eur", "added_value_eur") else int) for c, v in fin.items()}
+    muni_rank = np.argsort(by_name(municipalities))
+    order = np.lexsort((muni_rank[f["municipality"]], f["organisation"], f["year"], f["replication"]))
+    f = {c: v[order] for c, v in f.items()}
+    money_cols = {c: np.round(f[c], 2) for c in (*COST_COLUMNS, "subsidy_eur", "added_value_eur")}
+    n = len(order)
     contribution = np.round(
         sum((money_cols[c] for c in COST_COLUMNS), np.zeros(n))
         - money_cols["subsidy_eur"]
@@ -203,28 +208,34 @@ def finance_tables(
     finance = pa.table(
         {
             "scenario": pa.repeat(pa.scalar(scenario, pa.string()), n),
-            "replication": pa.array(cat(fin["replication"], int).astype(np.int32)),
-            "year": pa.array(cat(fin["year"], int).astype(np.int16)),
-            "organisation": labels(org_names, cat(fin["organisation"], int)),
-            "municipality": labels(municipalities, cat(fin["municipality"], int)),
+            "replication": pa.array(f["replication"].astype(np.int32)),
+            "year": pa.array(f["year"].astype(np.int16)),
+            "organisation": labels(org_names, f["organisation"]),
+            "municipality": labels(municipalities, f["municipality"]),
             **{c: pa.array(money_cols[c], pa.float64()) for c in schema.FINANCE.names if c in money_cols},
             "municipal_contribution_eur": pa.array(contribution, pa.float64()),
         },
         schema=schema.FINANCE,
     )
-    m = sum(len(part) for part in org_cols["year"])
+    o = {
+        c: cat(v, int if c in ("replication", "year", "organisation", "members", "persons") else float)
+        for c, v in org_cols.items()
+    }
+    order = np.lexsort((o["organisation"], o["year"], o["replication"]))
+    o = {c: v[order] for c, v in o.items()}
+    m = len(order)
     organisations = pa.table(
         {
             "scenario": pa.repeat(pa.scalar(scenario, pa.string()), m),
-            "replication": pa.array(cat(org_cols["replication"], int).astype(np.int32)),
-            "year": pa.array(cat(org_cols["year"], int).astype(np.int16)),
-            "organisation": labels(org_names, cat(org_cols["organisation"], int)),
-            "members": labels(list(member_labels), cat(org_cols["members"], int)),
-            "persons": pa.array(cat(org_cols["persons"], int).astype(np.int32)),
-            "se": pa.array(cat(org_cols["se"]), pa.float64()),
-            "coaches_fte": pa.array(cat(org_cols["coaches_fte"]), pa.float64()),
-            "persons_per_coach": pa.array(cat(org_cols["persons_per_coach"]), pa.float64(), from_pandas=True),
-            "overhead_eur_per_se": pa.array(cat(org_cols["overhead_eur_per_se"]), pa.float64(), from_pandas=True),
+            "replication": pa.array(o["replication"].astype(np.int32)),
+            "year": pa.array(o["year"].astype(np.int16)),
+            "organisation": labels(org_names, o["organisation"]),
+            "members": labels(list(member_labels), o["members"]),
+            "persons": pa.array(o["persons"].astype(np.int32)),
+            "se": pa.array(o["se"], pa.float64()),
+            "coaches_fte": pa.array(o["coaches_fte"], pa.float64()),
+            "persons_per_coach": pa.array(o["persons_per_coach"], pa.float64(), from_pandas=True),
+            "overhead_eur_per_se": pa.array(o["overhead_eur_per_se"], pa.float64(), from_pandas=True),
         },
         schema=schema.ORGANISATIONS,
     )

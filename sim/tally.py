@@ -100,6 +100,11 @@ def labels(values: Sequence[str], codes: np.ndarray) -> pa.Array:
     return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), dictionary).dictionary_decode()
 
 
+def by_name(values: Sequence[str]) -> np.ndarray:
+    """The positions of `values` in the order of their names: what puts rows in key order."""
+    return np.array(sorted(range(len(values)), key=list(values).__getitem__), np.int64)
+
+
 def key_columns(scenario: str, replications: Sequence[int], rows_each: int) -> dict[str, pa.Array]:
     """The scenario and replication columns of `rows_each` rows per replication, in replication order."""
     n = rows_each * len(replications)
@@ -178,17 +183,21 @@ def stocks_table(
     scenario: str,
     replications: Sequence[int],
 ) -> pa.Table:
-    """The `stocks` rows of arrays [replication, year, municipality, form] (`stock_arrays`)."""
+    """The `stocks` rows of arrays [replication, year, municipality, form] (`stock_arrays`), in key order."""
     n_m, n_f = len(municipalities), len(WORK_FORMS)
     year_ends = np.array([years.start - 1, *years], np.int16)
+    m_order, f_order = by_name(municipalities), by_name(WORK_FORMS)
+    persons = persons[:, :, m_order][:, :, :, f_order]
+    se = se[:, :, m_order][:, :, :, f_order]
     each = persons[0].size
-    cells = np.arange(each)
     return pa.Table.from_pydict(
         {
             **key_columns(scenario, replications, each),
             "year": pa.array(np.tile(np.repeat(year_ends, n_m * n_f), len(replications))),
-            "municipality": labels(municipalities, np.tile(cells // n_f % n_m, len(replications))),
-            "work_form": labels(WORK_FORMS, np.tile(cells % n_f, len(replications))),
+            "municipality": labels(
+                municipalities, np.tile(np.repeat(m_order, n_f), len(replications) * len(year_ends))
+            ),
+            "work_form": labels(WORK_FORMS, np.tile(f_order, len(replications) * len(year_ends) * n_m)),
             "persons": pa.array(persons.ravel().astype(np.int32)),
             "se": pa.array(np.round(se.ravel(), 6)),
         },
@@ -329,16 +338,19 @@ def flows(
         cols[f"placements_started_{WORK_FORMS[code]}"] = count(move_year, move_muni, move_group, moves.form == code)
     cols["placements_ended"] = count(move_year, move_muni, move_group, moves.form == BESCHUT)
 
-    mean, p95 = _wait_statistics(moves, muni, first, n_y, n_m, group, records.n_groups)
-    each = n_y * n_m
-    cells = np.arange(each)
+    cols["waiting_weeks_mean"], cols["waiting_weeks_p95"] = _wait_statistics(
+        moves, muni, first, n_y, n_m, group, records.n_groups
+    )
+    m_order = by_name(municipalities)  # rows in key order
     data: dict[str, pa.Array] = {
-        **key_columns(scenario, replications, each),
+        **key_columns(scenario, replications, n_y * n_m),
         "year": pa.array(np.tile(np.repeat(np.arange(first, first + n_y, dtype=np.int16), n_m), len(replications))),
-        "municipality": labels(municipalities, np.tile(cells % n_m, len(replications))),
+        "municipality": labels(municipalities, np.tile(m_order, len(replications) * n_y)),
     }
     for name, values in cols.items():
-        data[name] = pa.array(values.astype(np.int32))
-    data["waiting_weeks_mean"] = pa.array(np.round(mean, 6), from_pandas=True)
-    data["waiting_weeks_p95"] = pa.array(np.round(p95, 6), from_pandas=True)
+        values = values.reshape(-1, n_m)[:, m_order].ravel()
+        if name.startswith("waiting_weeks"):
+            data[name] = pa.array(np.round(values, 6), from_pandas=True)
+        else:
+            data[name] = pa.array(values.astype(np.int32))
     return pa.Table.from_pydict(data, schema=schema.FLOWS)

@@ -280,47 +280,63 @@ def _site_costs(
     )
     need_of: dict[tuple[int, ...], np.ndarray] = {}  # by members: year-end beschut stocks (column k: end of k - 1)
     years_of: dict[tuple[int, ...], np.ndarray] = {}  # by members: beschut person-years in year k
+    sites_of: dict[tuple[int, ...], list[int]] = {}  # by members: their sites, largest first
     for group in {tuple(members) for members in org_members.values()}:
         need_of[group] = stock_persons[:, :, group, BESCHUT].sum(axis=2)
         years_of[group] = person_years[:, :, group, BESCHUT].sum(axis=2)
+        sites_of[group] = [i for i in by_size if site_muni[i] in group]
+    # The sites' state, year by year while any site is open anywhere: what each organisation's own sites
+    # serve, and the capacity they keep open.
+    served = {name: np.zeros((n_g, n_y)) for name in names}
+    kept = {name: np.zeros((n_g, n_y), np.int64) for name in names}
+    open_anywhere = [True] * len(orgs_cfg.sites)  # whether a site is open in any replication (skip it if not)
     for k, partition in enumerate(partitions):
+        if not any(open_anywhere):
+            break
         price = float(price_ix[k])
-        kept: dict[str, np.ndarray] = {}
-        shortfall: dict[str, np.ndarray] = {}
         for name in partition.organisations:
-            members = org_members[name, k]
-            run_sites = params[name].sheltered_policy == "run"
-            need = need_of[tuple(members)][:, k]
-            capacity = np.zeros(n_g, np.int64)
-            served = np.zeros(n_g, need.dtype)
-            for i in by_size:
-                if site_muni[i] not in members or not site_open[:, i].any():
-                    continue
+            members = tuple(org_members[name, k])
+            sites = [i for i in sites_of[members] if open_anywhere[i]]
+            if not sites:
+                continue
+            need = need_of[members][:, k]
+            got = served[name][:, k]  # a view: filled in place
+            for i in sites:
                 site = orgs_cfg.sites[i]
                 is_open = site_open[:, i]
-                fills = np.minimum(site.capacity_persons, need - served)
-                keep = is_open & (fills > 0) & (fills >= params[name].site_min_occupancy * site.capacity_persons)
-                if not run_sites:
-                    keep[:] = False
-                served += np.where(keep, fills, 0)
-                capacity += np.where(keep, site.capacity_persons, 0)
-                out.running[name][:, k] += np.where(keep, site.fixed_cost_eur_per_year * price, 0.0)
-                closes = is_open & ~keep
+                if params[name].sheltered_policy == "run":
+                    fills = np.minimum(site.capacity_persons, need - got)
+                    keep = is_open & (fills > 0) & (fills >= params[name].site_min_occupancy * site.capacity_persons)
+                    got += np.where(keep, fills, 0)
+                    kept[name][:, k] += np.where(keep, site.capacity_persons, 0)
+                    out.running[name][:, k] += np.where(keep, site.fixed_cost_eur_per_year * price, 0.0)
+                    closes = is_open & ~keep
+                else:
+                    closes = is_open.copy()
                 site_open[closes, i] = False
                 out.closure[name][:, k] += np.where(closes, site.closure_cost_eur * price, 0.0)
-            kept[name] = capacity
-            with np.errstate(divide="ignore", invalid="ignore"):
-                shortfall[name] = np.where(need > 0, (need - served) / need, 0.0)
-        # the provider: the organisation with the largest open capacity (ties: the name last in order)
+                open_anywhere[i] = bool(site_open[:, i].any())
+    # What the own sites cannot hold is bought, from the organisation with the largest open capacity (ties:
+    # the name last in order): for all the years of a partition at once.
+    k = 0
+    while k < n_y:
+        partition = partitions[k]
+        span = np.arange(k, next((j for j in range(k, n_y) if partitions[j] is not partition), n_y))
+        k = int(span[-1]) + 1
         candidates = sorted(partition.organisations, reverse=True)
-        provider = np.argmax(np.array([kept[n] for n in candidates]), axis=0)
+        provider = np.argmax(np.array([kept[n][:, span] for n in candidates]), axis=0)  # [replication, year]
+        providers = np.unique(provider).tolist() if len(candidates) > 1 else []
         for name in partition.organisations:
-            cost = shortfall[name] * years_of[tuple(org_members[name, k])][:, k] * tariff * price
-            out.bought[name][:, k] = cost
-            for j, seller in enumerate(candidates):
+            members = tuple(org_members[name, int(span[0])])
+            need = need_of[members][:, span]
+            shortfall = np.divide(need - served[name][:, span], need, out=np.zeros(need.shape), where=need > 0)
+            cost = shortfall * years_of[members][:, span] * tariff * price_ix[span]
+            out.bought[name][:, span] = cost
+            for j in providers:
+                seller = candidates[j]
                 if seller != name:
-                    sells = (provider == j) & (cost > 0) & (kept[seller] > 0)
-                    out.tariff_income[seller][:, k] += np.where(sells, cost, 0.0)
+                    sells = (provider == j) & (cost > 0) & (kept[seller][:, span] > 0)
+                    out.tariff_income[seller][:, span] += np.where(sells, cost, 0.0)
     return out
 
 

@@ -96,8 +96,12 @@ def stack(records: Sequence[PersonRecords]) -> PersonRecords:
 
 def labels(values: Sequence[str], codes: np.ndarray) -> pa.Array:
     """A string column holding `values[code]` for each code: built by Arrow, not from Python strings."""
-    dictionary = pa.array(list(values), pa.string())
-    return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), dictionary).dictionary_decode()
+    return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), _dictionary(tuple(values))).dictionary_decode()
+
+
+@functools.lru_cache(maxsize=64)
+def _dictionary(values: tuple[str, ...]) -> pa.Array:
+    return pa.array(values, pa.string())  # the same few label lists every time: built once (Arrow arrays are immutable)
 
 
 def by_name(values: Sequence[str]) -> np.ndarray:

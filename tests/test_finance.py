@@ -211,3 +211,38 @@ def test_a_site_filled_below_its_minimum_occupancy_closes_and_its_places_are_bou
     assert by_year.loc[2020, "transition_cost_eur"] == pytest.approx(site.closure_cost_eur * ix, abs=0.02)
     bought = 10.0 * config.money.sheltered_place_tariff_eur_per_person_year * ix
     assert by_year.loc[2020, "site_cost_eur"] == pytest.approx(bought, abs=0.02)
+
+
+def test_replications_computed_together_each_get_what_they_get_alone():
+    """Sites are a state machine per replication: side by side, one replication's site closing, or its buying
+    from the other organisation, must not leak into another's."""
+    config = smoke({"horizon": {"end_year": 2022}})
+    timeline = config.scenarios["per_municipality"].timeline
+    rng = np.random.default_rng(3)
+    n_years = 4
+    inputs = []
+    for first_years in ([30, 30, 30], [12, 10, 10], [0, 0, 0]):  # Almelo's site: closes late, early, at once
+        se_years = rng.uniform(0, 12, (n_years, 2, 4))
+        stock_persons = rng.integers(0, 25, (n_years + 1, 2, 4))
+        stock_persons[:, 0, 0] = [*first_years, 9, 9]
+        history = OrganisationHistory(
+            fte_history={"Regio": [(2019.0, 1.0), (2021.0, 0.0)], "Almelo": [(2021.0, 1.0)]},
+            created={"Almelo": [2021.0], "Tubbergen": [2021.0]},
+        )
+        inputs.append((history, se_years, se_years * 1.7, stock_persons, stock_persons * 0.5))
+    together = finance_tables(
+        config,
+        timeline,
+        [x[0] for x in inputs],
+        *(np.stack([x[i] for x in inputs]) for i in range(1, 5)),
+        "per_municipality",
+        [0, 1, 2],
+    )
+    for r, (history, *arrays) in enumerate(inputs):
+        alone = finance_tables(config, timeline, [history], *(a[None] for a in arrays), "per_municipality", [r])
+        for both, one in zip(together, alone, strict=True):
+            mine = both.filter(pa.compute.equal(both.column("replication"), r))
+            assert mine.equals(one), r
+    closed = together[0].to_pandas().groupby(["replication", "year"])["transition_cost_eur"].sum().unstack()
+    assert closed.loc[2, 2019] > 0 == closed.loc[0, 2019] == closed.loc[1, 2019]  # the replications do differ
+    assert closed.loc[0, 2022] > 0 == closed.loc[1, 2022] == closed.loc[2, 2022]

@@ -14,9 +14,11 @@ time anybody looks, at their exact time, so they cost no event. Nothing here eve
 reorganisation every employee moves to their municipality's new organisation keeping form of work and
 contract (job security).
 
-Events are SimPy's: the recurring ones (openings, contracts, reviews, reorganisations) are processes; the
-one-off ones (a trajectory's end, a staffing change after its lag) are timeouts with a callback, one event
-each where a process would cost three to five. A replication runs about a thousand events per scenario.
+Events are SimPy's timeouts with a callback, one event each where a process would cost more: an opening,
+a contract won or a review schedules the next one from its callback (the same draws, in the same order, as
+the generator processes these replaced), and a trajectory's end or a staffing change after its lag is a
+single timeout. Only the reorganisations, a few events a run, are a process. A replication runs about a
+thousand events per scenario.
 """
 
 from __future__ import annotations
@@ -59,6 +61,14 @@ class UnitExponentials:
         value = self.values[self.next]
         self.next += 1
         return value
+
+
+def at_once(env: simpy.Environment, callback: Callable[[simpy.Event], None]) -> None:
+    """Call `callback` at the current time, before the ordinary events of that time, as SimPy starts a process."""
+    event = env.event()
+    event.callbacks.append(callback)
+    event._ok, event._value = True, None  # triggered, as `simpy.events.Initialize` is
+    env.schedule(event, simpy.events.URGENT)
 
 
 class CoachPool:
@@ -466,14 +476,21 @@ class World:
             self.start_processes(org)
 
     def start_processes(self, org: Organisation) -> None:
-        """(Re)start an organisation's processes; an earlier generation of them stops at its next step."""
+        """(Re)start an organisation's processes; an earlier generation of them stops at its next step.
+
+        They start as SimPy starts a process: from an urgent event at the current time, once whatever
+        started them is done (at the start, the initial placements draw first).
+        """
         org.generation += 1
         generation = org.generation
-        env = self.env
-        for form in PLACEMENT_FORMS:
-            env.process(employer_openings(self, org, form, generation))
-        env.process(group_contracts(self, org, generation))
-        env.process(staffing_review(self, org, generation))
+        starts = [employer_openings(self, org, form, generation) for form in PLACEMENT_FORMS]
+        starts += [group_contracts(self, org, generation), staffing_review(self, org, generation)]
+
+        def start(_: simpy.Event) -> None:
+            for begin in starts:
+                begin()
+
+        at_once(self.env, start)
 
     def running(self, org: Organisation, generation: int) -> bool:
         return org.active and org.generation == generation
@@ -538,16 +555,20 @@ def reorganisations(world: World, partitions: list[Partition]) -> Process:
         world.apply_partition(partition, world.env.now)
 
 
-def employer_openings(world: World, org: Organisation, form: int, generation: int) -> Process:
+def employer_openings(world: World, org: Organisation, form: int, generation: int) -> Callable[[], None]:
     """Employers of the network offer openings (Poisson); each goes to the most placeable candidate.
 
     The rate follows the network, which staffing reviews update; a wait already drawn keeps its rate.
+    Returns the start: each opening is a timeout whose callback schedules the next one.
     """
     env = world.env
     people = world.people
     reference = world.orgs_config.network.openings_per_year_reference[WORK_FORMS[form]]  # type: ignore[index]
-    while True:
-        yield env.timeout(world.interarrival(world.opening_rate(org, reference)))
+
+    def next_opening() -> None:
+        env.timeout(world.interarrival(world.opening_rate(org, reference))).callbacks.append(opening)
+
+    def opening(_: simpy.Event) -> None:
         if not (org.active and org.generation == generation):  # world.running, inline: the busiest event
             return
         now = env.now
@@ -555,6 +576,9 @@ def employer_openings(world: World, org: Organisation, form: int, generation: in
         for person in world.candidates(org, now):
             people.busy[person] = True
             org.coaches.request(functools.partial(coached, world, org, person, form))
+        next_opening()
+
+    return next_opening
 
 
 def coached(world: World, org: Organisation, person: int, form: int, waited: float) -> None:
@@ -570,13 +594,16 @@ def coached(world: World, org: Organisation, person: int, form: int, waited: flo
             world.seek_placement(person)
 
 
-def group_contracts(world: World, org: Organisation, generation: int) -> Process:
+def group_contracts(world: World, org: Organisation, generation: int) -> Callable[[], None]:
     """Group-secondment contracts won (Poisson): a crew of candidates moves to the employer together."""
     env = world.env
     size = org.params.group_size_persons
     reference = world.orgs_config.network.group_contracts_won_per_year_reference
-    while True:
-        yield env.timeout(world.interarrival(world.opening_rate(org, reference)))
+
+    def next_contract() -> None:
+        env.timeout(world.interarrival(world.opening_rate(org, reference))).callbacks.append(contract)
+
+    def contract(_: simpy.Event) -> None:
         if not world.running(org, generation):
             return
         world.people.settle(env.now)
@@ -588,14 +615,20 @@ def group_contracts(world: World, org: Organisation, generation: int) -> Process
                 world.people.set_form(person, GROEP, env.now)
             duration = world.duration(org.params.group_contract_duration_years_mean)
             world.people.new_crew(np.array(crew, np.int64), env.now + duration)
+        next_contract()
+
+    return next_contract
 
 
-def staffing_review(world: World, org: Organisation, generation: int) -> Process:
+def staffing_review(world: World, org: Organisation, generation: int) -> Callable[[], None]:
     """Review the coach team against the caseload norms; changes take effect after the hiring or attrition lag."""
     env = world.env
     interval = org.params.staffing_review_weeks / WEEKS_PER_YEAR
-    while True:
-        yield env.timeout(interval)
+
+    def next_review() -> None:
+        env.timeout(interval).callbacks.append(review)
+
+    def review(_: simpy.Event) -> None:
         if not world.running(org, generation):
             return
         world.people.settle(env.now)
@@ -608,8 +641,11 @@ def staffing_review(world: World, org: Organisation, generation: int) -> Process
         target = world.coach_target(org, counts)
         if not math.isclose(target, org.coach_fte):
             lag = org.params.hiring_lag_weeks if target > org.coach_fte else org.params.attrition_lag_weeks
-            change = env.timeout(lag / WEEKS_PER_YEAR)  # one event, not a process
+            change = env.timeout(lag / WEEKS_PER_YEAR)
             change.callbacks.append(functools.partial(staffing_change, world, org, target, generation))
+        next_review()  # after the change: at equal times SimPy goes by creation, and the change goes first
+
+    return next_review
 
 
 def staffing_change(world: World, org: Organisation, fte: float, generation: int, _: simpy.Event) -> None:

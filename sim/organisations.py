@@ -303,7 +303,10 @@ class World:
         return self.unit_exponential() * mean
 
     def members_mask(self, org: Organisation) -> np.ndarray:
-        return np.isin(self.people.municipality, org.members)
+        """Who is of a member municipality of `org` (a look-up by municipality: `np.isin` sorts, ten times slower)."""
+        member = np.zeros(len(self.municipalities), bool)
+        member[list(org.members)] = True
+        return member[self._municipality]
 
     def org_of(self, person: int) -> Organisation | None:
         return self.org_of_muni[self._municipality_of[person]]
@@ -440,7 +443,7 @@ class World:
                 if now > self.start:
                     self.created.setdefault(name, []).append(now)
             org.members = members
-            org.persons = np.flatnonzero(np.isin(self.people.municipality, members))
+            org.persons = np.flatnonzero(self.members_mask(org))
             new_orgs[name] = org
         # networks: a municipality that changes organisation loses part of its contacts
         for m in range(len(self.municipalities)):
@@ -511,21 +514,20 @@ class World:
         p = self.people
         now = self.start
         present = p.present(now)
-        placed = np.flatnonzero(present & np.isin(p.form, PLACEMENT_FORMS))
+        placed = np.flatnonzero(present & ((p.form == INDIVIDUEEL) | (p.form == BEGELEID)))
         mean = np.empty(len(placed))
         for org in self.organisations.values():
             durations = org.params.placement_duration_years_mean
+            member = self.members_mask(org)[placed]
             for form in PLACEMENT_FORMS:
-                mean[(p.form[placed] == form) & np.isin(p.municipality[placed], org.members)] = durations[
-                    WORK_FORMS[form]  # type: ignore[index]
-                ]
+                mean[(p.form[placed] == form) & member] = durations[WORK_FORMS[form]]  # type: ignore[index]
         ends = (now + self.rng.exponential(mean)).tolist() if len(placed) else []
         for person, end in zip(placed.tolist(), ends, strict=True):
             p.placement_end[person] = end
         p.due.extend(zip(ends, [0] * len(placed), placed.tolist(), strict=True))
         heapq.heapify(p.due)
         for org in self.organisations.values():
-            group = np.flatnonzero(present & (p.form == GROEP) & self.members_mask(org))
+            group = org.persons[present[org.persons] & (p.form[org.persons] == GROEP)]
             size = org.params.group_size_persons
             for k in range(0, len(group), size):
                 end = now + self.duration(org.params.group_contract_duration_years_mean)

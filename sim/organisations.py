@@ -126,6 +126,11 @@ class Organisation:
     persons: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     pool: list[tuple[float, int]] = field(default_factory=list)
 
+    @functools.cached_property
+    def coach_fte_per_100_persons(self) -> list[float]:
+        """The caseload norms by form code."""
+        return [self.params.coach_fte_per_100_persons[f] for f in WORK_FORMS]
+
     def slots(self, fte: float) -> int:
         return max(1, math.floor(fte * self.params.coach_trajectories_per_fte + 1e-9)) if fte > 0 else 1
 
@@ -280,8 +285,8 @@ class World:
         self.weight = workforce.se if self.orgs_config.division_key == "se" else np.ones(len(workforce.se))
         # each municipality's share of the region's employer network: its share of the employees at the start
         at_start = self.weights_by_municipality(present)
-        self.network_share = at_start / max(at_start.sum(), 1e-12)
-        self.start_weight = np.maximum(at_start, 1e-12)
+        self.network_share: list[float] = (at_start / max(at_start.sum(), 1e-12)).tolist()
+        self.start_weight: list[float] = np.maximum(at_start, 1e-12).tolist()
         self.timeline = timeline
         self.unit_exponential = UnitExponentials(rng)
         self.interarrival: Callable[[float], float] = self._exponential
@@ -390,11 +395,10 @@ class World:
 
     def counts_by_form(self, org: Organisation, now: float) -> list[int]:
         rows = self.census(now).persons
-        return [sum(rows[m][f] for m in org.members) for f in range(len(WORK_FORMS))]
+        return [sum(column) for column in zip(*(rows[m] for m in org.members), strict=True)]
 
     def coach_target(self, org: Organisation, counts: list[int]) -> float:
-        per_100 = [org.params.coach_fte_per_100_persons[f] for f in WORK_FORMS]
-        need = sum(c * r / 100.0 for c, r in zip(counts, per_100, strict=True))
+        need = sum(c * r / 100.0 for c, r in zip(counts, org.coach_fte_per_100_persons, strict=True))
         return max(org.params.coach_min_team_fte, need) if sum(counts) > 0 else 0.0
 
     def set_fte(self, org: Organisation, fte: float, now: float) -> None:
@@ -411,7 +415,7 @@ class World:
         """An organisation's network: its members' shares, each scaled by the part of their workforce left."""
         left = self.census(now).weights
         share, start = self.network_share, self.start_weight
-        org.network = sum(float(share[m]) * left[m] / float(start[m]) for m in org.members)
+        org.network = sum(share[m] * left[m] / start[m] for m in org.members)
         strength = org.network * org.params.network_multiplier
         org.reach = strength**self.orgs_config.network.elasticity if strength > 0 else 0.0
 
@@ -606,7 +610,7 @@ def group_contracts(world: World, org: Organisation, generation: int) -> Callabl
         env.timeout(world.interarrival(world.opening_rate(org, reference))).callbacks.append(contract)
 
     def contract(_: simpy.Event) -> None:
-        if not world.running(org, generation):
+        if not (org.active and org.generation == generation):
             return
         world.people.settle(env.now)
         crew = world.candidates(org, env.now, size)
@@ -631,7 +635,7 @@ def staffing_review(world: World, org: Organisation, generation: int) -> Callabl
         env.timeout(interval).callbacks.append(review)
 
     def review(_: simpy.Event) -> None:
-        if not world.running(org, generation):
+        if not (org.active and org.generation == generation):
             return
         world.people.settle(env.now)
         counts = world.counts_by_form(org, env.now)

@@ -293,6 +293,7 @@ class World:
         self._municipality = workforce.municipality.astype(np.intp)
         self._cell_base = self._municipality * len(WORK_FORMS)  # + form: the census cell
         self._municipality_of = workforce.municipality.tolist()
+        self._placeability: list[float] = workforce.placeability.tolist()
         self._employed = np.arange(len(workforce.se))  # shrinks as people leave (see `census`)
         self._inflow = bool(len(workforce.entry)) and float(workforce.entry.max()) > start  # anybody entering later
         self._census: Census | None = None
@@ -329,7 +330,7 @@ class World:
     def seek_placement(self, person: int) -> None:
         """`person` is back in beschut_binnen: a candidate again if their organisation's ambition allows."""
         org = self.org_of(person)
-        u = float(self.people.placeability[person])
+        u = self._placeability[person]
         if org is not None and u < org.params.placement_ambition:
             heapq.heappush(org.pool, (u, person))
 
@@ -339,6 +340,8 @@ class World:
         Entries are checked when taken (still employed, in beschut_binnen, not in a trajectory, still of this
         organisation); stale ones are dropped, since whatever makes somebody a candidate again puts them back.
         """
+        if not org.pool:  # two openings in five
+            return []
         p = self.people
         exits, forms, busy, entries = p.exits, p.forms, p.busy, p.entries
         org_of_muni, municipality_of = self.org_of_muni, self._municipality_of
@@ -366,7 +369,7 @@ class World:
 
     def give_back(self, org: Organisation, persons: list[int]) -> None:
         for person in persons:
-            heapq.heappush(org.pool, (float(self.people.placeability[person]), person))
+            heapq.heappush(org.pool, (self._placeability[person], person))
 
     def census(self, now: float) -> Census:
         """Who is employed at `now`, by municipality and form, with weights by municipality.

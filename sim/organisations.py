@@ -606,6 +606,7 @@ def coached(world: World, org: Organisation, person: int, form: int, waited: flo
 def group_contracts(world: World, org: Organisation, generation: int) -> Callable[[], None]:
     """Group-secondment contracts won (Poisson): a crew of candidates moves to the employer together."""
     env = world.env
+    people = world.people
     size = org.params.group_size_persons
     reference = world.orgs_config.network.group_contracts_won_per_year_reference
 
@@ -615,15 +616,16 @@ def group_contracts(world: World, org: Organisation, generation: int) -> Callabl
     def contract(_: simpy.Event) -> None:
         if not (org.active and org.generation == generation):
             return
-        world.people.settle(env.now)
-        crew = world.candidates(org, env.now, size)
+        now = env.now
+        people.settle(now)
+        crew = world.candidates(org, now, size)
         if len(crew) < max(1, size // 2):
             world.give_back(org, crew)
         else:
             for person in crew:
-                world.people.set_form(person, GROEP, env.now)
+                people.set_form(person, GROEP, now)
             duration = world.duration(org.params.group_contract_duration_years_mean)
-            world.people.new_crew(np.array(crew, np.int64), env.now + duration)
+            people.new_crew(np.array(crew, np.int64), now + duration)
         next_contract()
 
     return next_contract
@@ -632,6 +634,7 @@ def group_contracts(world: World, org: Organisation, generation: int) -> Callabl
 def staffing_review(world: World, org: Organisation, generation: int) -> Callable[[], None]:
     """Review the coach team against the caseload norms; changes take effect after the hiring or attrition lag."""
     env = world.env
+    people = world.people
     interval = org.params.staffing_review_weeks / WEEKS_PER_YEAR
 
     def next_review() -> None:
@@ -640,13 +643,14 @@ def staffing_review(world: World, org: Organisation, generation: int) -> Callabl
     def review(_: simpy.Event) -> None:
         if not (org.active and org.generation == generation):
             return
-        world.people.settle(env.now)
-        counts = world.counts_by_form(org, env.now)
-        if sum(counts) == 0 and not (world.people.entry > env.now).any():
+        now = env.now
+        people.settle(now)
+        counts = world.counts_by_form(org, now)
+        if sum(counts) == 0 and not (people.entry > now).any():
             org.active = False
-            world.set_fte(org, 0.0, env.now)
+            world.set_fte(org, 0.0, now)
             return
-        world.update_network(org, env.now)
+        world.update_network(org, now)
         target = world.coach_target(org, counts)
         if not math.isclose(target, org.coach_fte):
             lag = org.params.hiring_lag_weeks if target > org.coach_fte else org.params.attrition_lag_weeks

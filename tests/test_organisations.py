@@ -14,7 +14,7 @@ from org_configs import smoke
 from sim.config import ConfigError
 from sim.demography import resolve_exits
 from sim.domain import BESCHUT, DEATH, ILLNESS, INDIVIDUEEL, RETIREMENT
-from sim.organisations import WEEKS_PER_YEAR, CoachPool, Workforce, World
+from sim.organisations import WEEKS_PER_YEAR, CoachPool, Workforce, World, at_once
 from sim.replication import Model, build_people, simulate_scenario
 
 
@@ -276,3 +276,20 @@ def test_a_staffing_change_due_at_a_review_takes_effect_before_that_review():
                 tied += 1
                 assert fte == before[-1][3]  # the review saw the new team
     assert tied > 5
+
+
+def test_processes_start_after_their_caller_and_before_the_ordinary_events_of_that_time():
+    # as SimPy starts a process: the urgent start keeps ties (and the draws' order) as generator processes had
+    env = simpy.Environment()
+    log = []
+    env.timeout(0).callbacks.append(lambda _: log.append("timeout"))
+    at_once(env, lambda _: log.append("start"))
+
+    def process():
+        log.append("process")
+        yield env.timeout(0)
+
+    env.process(process())
+    log.append("caller")
+    env.run()
+    assert log == ["caller", "start", "process", "timeout"]

@@ -131,14 +131,15 @@ def chunk_paths(run_dir: Path, chunk: int, scenarios: Sequence[str]) -> list[Pat
     return [chunk_path(run_dir, t, s, chunk) for t in schema.TABLES for s in scenarios]
 
 
-def chunk_table(table: str, pieces: Sequence[pa.Table]) -> pa.Table:
+def chunk_table(table: str, pieces: Sequence[pa.Table], in_key_order: bool = False) -> pa.Table:
     """One scenario's pieces of a table as one file's content: rows in key order, scenario column dropped.
 
     Sorting by the keys makes a file's bytes depend only on which replications it holds, never on the order
-    in which they were computed.
+    in which they were computed. `in_key_order`: the caller vouches that the rows are in key order already
+    (`sim.replication.collect` makes them so, and a test holds it to that), and they are not checked.
     """
     data = pa.concat_tables([schema.conform(table, p) for p in pieces]) if pieces else schema.empty(table)
-    order = key_order(data, [k for k in schema.KEYS[table] if k != PARTITION])
+    order = None if in_key_order else key_order(data, [k for k in schema.KEYS[table] if k != PARTITION])
     if order is not None:
         data = data.take(order)
     return data.drop_columns([PARTITION]).cast(file_schema(table))
@@ -169,9 +170,11 @@ def key_order(data: pa.Table, keys: Sequence[str]) -> np.ndarray | None:
     return np.lexsort(columns) if before.any() else None
 
 
-def write_chunk_table(run_dir: Path, table: str, scenario: str, chunk: int, pieces: Sequence[pa.Table]) -> Path:
+def write_chunk_table(
+    run_dir: Path, table: str, scenario: str, chunk: int, pieces: Sequence[pa.Table], in_key_order: bool = False
+) -> Path:
     path = chunk_path(run_dir, table, scenario, chunk)
-    atomic_write_parquet(chunk_table(table, pieces), path)
+    atomic_write_parquet(chunk_table(table, pieces, in_key_order), path)
     return path
 
 

@@ -225,3 +225,12 @@ def test_chunk_rows_are_in_key_order_however_they_come(keys: set[Any], rand: Any
     written = store.chunk_table("organisations", [piece] if n else [])
     assert written.equals(expected.drop_columns(["scenario"]).cast(store.file_schema("organisations")))
     assert (store.key_order(piece, key_names) is None) == piece.equals(expected)
+
+
+def test_every_chunk_file_is_in_key_order(run_dir: Path) -> None:
+    """The chunk writer trusts collect's row order (it does not sort): the files must show it held."""
+    for path in sorted(run_dir.rglob("*.parquet")):
+        table = path.parent.parent.name
+        data = pq.ParquetFile(path).read()
+        keys = [k for k in schema.KEYS[table] if k != "scenario"]
+        assert store.key_order(data, keys) is None, path

@@ -36,8 +36,6 @@ from typing import IO, Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from sim import schema
@@ -184,6 +182,9 @@ def read_table(run_dir: str | Path, table: str, scenarios: Sequence[str] | None 
     Reads whatever complete files there are: check `read_manifest(run_dir)["status"]` to know whether the
     run finished.
     """
+    import pyarrow.compute as pc
+    import pyarrow.dataset as ds  # here, not at the top: it imports pandas, which writing a run never needs
+
     partitioning = ds.partitioning(pa.schema([pa.field(PARTITION, pa.string())]), flavor="hive")
     dataset = ds.dataset(Path(run_dir) / table, format="parquet", partitioning=partitioning)
     data = dataset.to_table(filter=pc.field(PARTITION).isin(list(scenarios)) if scenarios is not None else None)

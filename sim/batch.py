@@ -10,8 +10,8 @@ the same for any number of workers, chunk size, executor and completion order; w
 files are byte for byte the same.
 
 Executors:
-- `local`: a pool of worker processes (spawned, so they inherit nothing but what they are sent); with one
-  worker the chunks run in this process.
+- `local`: a pool of worker processes (forked from a clean fork server, `sim.workers`, so they inherit nothing
+  but what they are sent); with one worker the chunks run in this process.
 - `dask`: chunks are tasks on an existing Dask cluster (`distributed.Client(scheduler)`); the workers write
   their chunk files into the run folder, which must be a path every worker sees.
 
@@ -45,6 +45,7 @@ import sim
 from sim import replication, schema, store
 from sim.config import Config, ConfigError, config_from_dict, load_config
 from sim.replication import Model
+from sim.workers import context as workers_context
 
 Executor = Literal["local", "dask"]
 EXECUTORS: tuple[Executor, ...] = ("local", "dask")
@@ -53,7 +54,6 @@ MAX_DEFAULT_CHUNK = 25
 DEFAULT_CHUNKS = 20
 WORKER_DIED = "a worker process died while this chunk was in flight (killed, or out of memory)"
 
-BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 """Thread-pool sizes of numpy's linear algebra libraries, set to 1 for pool workers unless set already."""
 
 Progress = Callable[[int], None]
@@ -272,9 +272,7 @@ def _stop_pool(executor: ProcessPoolExecutor) -> None:
 
 def _run_pool(tasks: Sequence[ChunkTask], workers: int, report: Report) -> None:
     """A bounded pool: never more chunks in flight than workers, so a dead worker fails only those."""
-    context = mp.get_context("spawn")
-    for variable in BLAS_THREADS:  # workers are the parallelism: one thread each (inherited when spawned)
-        os.environ.setdefault(variable, "1")
+    context = workers_context()
     pending = list(reversed(tasks))
     executor: ProcessPoolExecutor | None = None
     in_flight: dict[Future[ChunkDone], ChunkTask] = {}

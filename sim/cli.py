@@ -419,6 +419,10 @@ def run(
         wsw-sim run configs/soweco_2019.toml --reps 1000 --seed 1 --out /shared/runs \\
             --executor dask --scheduler tcp://10.0.0.5:8786
     """
+    if executor != "dask" and (workers or 0) > 1:
+        from sim.workers import warm_up
+
+        warm_up()  # the workers' imports, beside ours
     from sim import batch
 
     if resume is not None:

@@ -26,7 +26,7 @@ from sim.config import load_config
 from sim.demography import retirement_month
 from sim.domain import BESCHUT, INDIVIDUEEL, WORK_FORMS
 from sim.organisations import WEEKS_PER_YEAR
-from sim.replication import Model, build_people, collect, simulate_scenario
+from sim.replication import Model, collect, simulate_replication
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -109,10 +109,9 @@ def plain_model(model: Model, replication: int) -> tuple[int, dict[int, int]]:
 
 
 def full_model(model: Model, replication: int, scenario: str) -> int:
-    people = build_people(model, model.config, model.demography, replication, 1)
-    outcome = simulate_scenario(model, model.config, model.demography, scenario, people, replication, 1)
-    collect(model, model.config, people, outcome, scenario, replication)
-    return outcome.events
+    run = simulate_replication(model, replication, 1, [scenario])  # the people, then this scenario
+    collect([run], scenario)
+    return run.outcomes[scenario].events
 
 
 def main() -> None:

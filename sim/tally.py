@@ -136,12 +136,18 @@ def _segments(records: PersonRecords) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return person, start, end, form
 
 
-def _expand(first: np.ndarray, last: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """All (segment, k) pairs with first[segment] <= k <= last[segment], by segment then k."""
-    counts = np.maximum(last - first + 1, 0)
-    segment = np.repeat(np.arange(len(first)), counts)
-    k = first[segment] + np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-    return segment, k
+def _running(
+    on: np.ndarray, off: np.ndarray, weights: np.ndarray, shape: tuple[int, ...]
+) -> tuple[np.ndarray, np.ndarray]:
+    """What is on from flat cell `on` and off from flat cell `off`, run along the year axis (1) of `shape`.
+
+    Returns the count (exact) and the sum of `weights` per cell. A running sum of floats can keep a rounding
+    residue after the last one has gone: a cell with nobody in it holds exactly 0.
+    """
+    size = int(np.prod(shape))
+    count = (np.bincount(on, minlength=size) - np.bincount(off, minlength=size)).reshape(shape).cumsum(axis=1)
+    change = np.bincount(on, weights=weights, minlength=size) - np.bincount(off, weights=weights, minlength=size)
+    return count, np.where(count > 0, change.reshape(shape).cumsum(axis=1), 0.0)
 
 
 def stock_arrays(records: PersonRecords, n_municipalities: int, years: range) -> tuple[np.ndarray, np.ndarray]:
@@ -168,15 +174,8 @@ def stock_arrays(records: PersonRecords, n_municipalities: int, years: range) ->
     base = records.groups[person] * (n_ends + 1)  # one spare year-end per replication for the take-offs
     on = (base + first) * n_cells + cell
     off = (base + last + 1) * n_cells + cell
-    size = records.n_groups * (n_ends + 1) * n_cells
-    se = records.se[person]
-    persons = np.bincount(on, minlength=size) - np.bincount(off, minlength=size)
-    se_change = np.bincount(on, weights=se, minlength=size) - np.bincount(off, weights=se, minlength=size)
-    shape = (records.n_groups, n_ends + 1, n_municipalities, n_f)
-    persons = persons.reshape(shape).cumsum(axis=1)[:, :n_ends]
-    # a running sum of SE can keep a rounding residue after the last person has gone: an empty cell is 0
-    se_stock = np.where(persons > 0, se_change.reshape(shape).cumsum(axis=1)[:, :n_ends], 0.0)
-    return persons.astype(np.int64), se_stock
+    persons, se = _running(on, off, records.se[person], (records.n_groups, n_ends + 1, n_municipalities, n_f))
+    return persons[:, :n_ends].astype(np.int64), se[:, :n_ends]
 
 
 def stocks_table(
@@ -254,12 +253,7 @@ def exposure(records: PersonRecords, n_municipalities: int, years: range) -> tup
     on = ((base + first + 1) * n_cells + cell)[whole]
     off = ((base + last) * n_cells + cell)[whole]
     shape = (records.n_groups, n_y + 1, n_municipalities, n_f)
-
-    # whole years spent in each cell, as a count (exact) and as SE; a running sum of SE can keep a rounding
-    # residue after the last person has gone, so a cell nobody spends a whole year in holds exactly 0
-    count = (np.bincount(on, minlength=size) - np.bincount(off, minlength=size)).reshape(shape).cumsum(axis=1)
-    se_whole = np.bincount(on, weights=se[whole], minlength=size) - np.bincount(off, weights=se[whole], minlength=size)
-    se_whole = np.where(count > 0, se_whole.reshape(shape).cumsum(axis=1), 0.0)
+    count, se_whole = _running(on, off, se[whole], shape)  # whole years spent in each cell
     person_years = count + np.bincount(part_at, weights=part, minlength=size).reshape(shape)
     se_years = se_whole + np.bincount(part_at, weights=part_se, minlength=size).reshape(shape)
     return se_years[:, :n_y], person_years[:, :n_y]

@@ -19,6 +19,7 @@ capacity, for which it is added value.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -318,11 +319,9 @@ def _site_costs(
                 open_anywhere[i] = bool(site_open[:, i].any())
     # What the own sites cannot hold is bought, from the organisation with the largest open capacity (ties:
     # the name last in order): for all the years of a partition at once.
-    k = 0
-    while k < n_y:
-        partition = partitions[k]
-        span = np.arange(k, next((j for j in range(k, n_y) if partitions[j] is not partition), n_y))
-        k = int(span[-1]) + 1
+    for _, years_in in itertools.groupby(range(n_y), key=lambda k: id(partitions[k])):
+        span = np.array(list(years_in))
+        partition = partitions[int(span[0])]
         candidates = sorted(partition.organisations, reverse=True)
         provider = np.argmax(np.array([kept[n][:, span] for n in candidates]), axis=0)  # [replication, year]
         providers = np.unique(provider).tolist() if len(candidates) > 1 else []

@@ -54,8 +54,6 @@ MAX_DEFAULT_CHUNK = 25
 DEFAULT_CHUNKS = 20
 WORKER_DIED = "a worker process died while this chunk was in flight (killed, or out of memory)"
 
-"""Thread-pool sizes of numpy's linear algebra libraries, set to 1 for pool workers unless set already."""
-
 Progress = Callable[[int], None]
 """Called with the number of replications a finished chunk held."""
 

@@ -7,6 +7,10 @@ in one shared or several organisations, and writes Monte Carlo batches as Parque
 
 from importlib.metadata import PackageNotFoundError, version
 
+from sim import native
+
+native.install()  # the compiled simulation module, or its source where the build is stale (see sim.native)
+
 try:
     __version__ = version("wsw-sim")
 except PackageNotFoundError:  # running from a source tree that was never installed

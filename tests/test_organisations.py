@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import simpy
 from org_configs import smoke
+from python_source import organisations_from_source
 
 from sim.config import ConfigError
 from sim.demography import resolve_exits
@@ -203,7 +204,8 @@ def test_the_census_equals_a_count_of_everybody_employed(monkeypatch, division_k
         changes["demography"] = {"inflow": {"persons_per_year": 12, "first_year": 2020, "last_year": 2026}}
     config = smoke(changes)
     taken = []
-    real = World.census
+    world = organisations_from_source(monkeypatch).World
+    real = world.census
 
     def checked(self, now):
         census = real(self, now)
@@ -218,7 +220,7 @@ def test_the_census_equals_a_count_of_everybody_employed(monkeypatch, division_k
         taken.append((now, int((p.exit_time <= now).sum()), bool((p.entry > now).any())))
         return census
 
-    monkeypatch.setattr(World, "census", checked)
+    monkeypatch.setattr(world, "census", checked)
     outcomes(config, replication=2)
     assert len(taken) > 20
     assert taken[-1][1] > 10  # people left in between
@@ -245,7 +247,6 @@ def test_a_staffing_change_due_at_a_review_takes_effect_before_that_review():
     weeks = 13.0
     config = smoke({"organisations": {"defaults": {"staffing_review_weeks": weeks, "hiring_lag_weeks": weeks}}})
     log = []  # (time, what, (scenario run, organisation), coach FTE)
-    real_target, real_set = World.coach_target, World.set_fte
     runs = itertools.count()
 
     def run_of(world):  # a scenario's world, told apart from the others (their ids may be reused)
@@ -262,8 +263,10 @@ def test_a_staffing_change_due_at_a_review_takes_effect_before_that_review():
         return real_set(self, org, fte, now)
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(World, "coach_target", target)
-        mp.setattr(World, "set_fte", set_fte)
+        world = organisations_from_source(mp).World
+        real_target, real_set = world.coach_target, world.set_fte
+        mp.setattr(world, "coach_target", target)
+        mp.setattr(world, "set_fte", set_fte)
         outcomes(config, replication=1)
     start = log[0][0]  # at the start the team is set from a first target, not by a review (worlds live apart)
     tied = 0

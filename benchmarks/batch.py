@@ -26,6 +26,7 @@ from pathlib import Path
 
 import psutil
 
+from sim import native
 from sim.config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,6 +82,7 @@ def main() -> None:
     args = parser.parse_args()
     scenarios = load_config(args.config).scenario_names
     print(f"{args.config.name}: scenarios {', '.join(scenarios)}; {os.cpu_count()} CPUs")
+    print(f"sim.organisations: {native.describe()}")
     # A shared virtual machine's speed drifts by tens of percent within minutes: interleaving the 1- and
     # 2-worker runs and keeping the best of each compares them at the same speed.
     ones: list[Figures] = []

@@ -50,6 +50,17 @@ def is_compiled(module: ModuleType) -> bool:
     return spec is not None and isinstance(spec.loader, importlib.machinery.ExtensionFileLoader)
 
 
+def describe() -> str:
+    """Which kind of `sim.organisations` this process runs (and so its workers, which see the same files)."""
+    import sim.organisations
+
+    if is_compiled(sim.organisations):
+        return "compiled (mypyc)"
+    if pure_python_requested():
+        return f"source ({PURE_PYTHON}=1)"
+    return "source (nothing compiled at install, or the source changed since)"
+
+
 class SourceWhenStale(importlib.abc.MetaPathFinder):
     """Finds a compiled module's source instead of the extension when asked to, or when the extension is stale."""
 

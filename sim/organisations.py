@@ -401,7 +401,9 @@ class World:
         return [sum(column) for column in zip(*(rows[m] for m in org.members), strict=True)]
 
     def coach_target(self, org: Organisation, counts: list[int]) -> float:
-        need = sum(c * r / 100.0 for c, r in zip(counts, org.coach_fte_per_100_persons, strict=True))
+        need = 0.0  # a loop, not `sum()`: from Python 3.12 `sum()` rounds floats its own way, and compiled it would not
+        for c, r in zip(counts, org.coach_fte_per_100_persons, strict=True):
+            need += c * r / 100.0
         return max(org.params.coach_min_team_fte, need) if sum(counts) > 0 else 0.0
 
     def set_fte(self, org: Organisation, fte: float, now: float) -> None:
@@ -418,7 +420,10 @@ class World:
         """An organisation's network: its members' shares, each scaled by the part of their workforce left."""
         left = self.census(now).weights
         share, start = self.network_share, self.start_weight
-        org.network = sum(share[m] * left[m] / start[m] for m in org.members)
+        network = 0.0  # a loop, not `sum()` (see `coach_target`)
+        for m in org.members:
+            network += share[m] * left[m] / start[m]
+        org.network = network
         strength = org.network * org.params.network_multiplier
         org.reach = strength**self.orgs_config.network.elasticity if strength > 0 else 0.0
 

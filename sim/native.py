@@ -2,11 +2,12 @@
 
 Both compute the same numbers, bit for bit; the compiled one is faster. The source runs instead when
 - the compiled module was built from another version of the source (an edit, a checkout since the last
-  `make setup`): a warning says so, once per process;
+  `make setup`), or nothing says what it was built from (a build that failed part way): a warning says so,
+  once per process;
 - WSW_SIM_PURE_PYTHON=1 is set, to debug, profile or trace the Python code, or to check the two agree.
 
-`install()` (called by `sim/__init__.py`) puts a finder in front of the import system for the compiled
-modules. This module imports only the standard library: `sim` is imported before anything heavy.
+`install()` (called by `sim/__init__.py`) puts a finder in front of the import system that decides, for
+the compiled modules only. This module imports only the standard library: `sim` is imported before anything heavy.
 """
 
 from __future__ import annotations
@@ -24,21 +25,25 @@ from importlib.machinery import ModuleSpec
 from pathlib import Path
 from types import ModuleType
 
+COMPILED = ("sim.organisations",)
+"""The modules setup.py compiles. Each must compute exactly what its source does: no float `sum()`, say,
+whose rounding differs between Python versions (a compiled one is a loop)."""
+
 PURE_PYTHON = "WSW_SIM_PURE_PYTHON"
 """Set to 1 (in the environment of the process and its workers) to run the source of compiled modules."""
 
-RECORD = Path(__file__).with_name("_compiled.json")
-"""Written by setup.py: for each compiled module, the sha256 of the source it was compiled from."""
+RECORD_NAME = "_compiled.json"
+"""Written by setup.py next to the compiled modules: for each, the sha256 of the source it was compiled from."""
 
 
 def pure_python_requested() -> bool:
     return os.environ.get(PURE_PYTHON, "") not in ("", "0")
 
 
-def built_from() -> dict[str, str]:
-    """The compiled modules and the hash of the source each was built from (empty if nothing was compiled)."""
+def built_from(folder: Path) -> dict[str, str]:
+    """The compiled modules in `folder` and the hash of the source each was built from (empty: none known)."""
     try:
-        record = json.loads(RECORD.read_text())
+        record = json.loads((folder / RECORD_NAME).read_text())
     except (OSError, ValueError):
         return {}
     return {str(k): str(v) for k, v in record.items()} if isinstance(record, dict) else {}
@@ -64,27 +69,26 @@ def describe() -> str:
 class SourceWhenStale(importlib.abc.MetaPathFinder):
     """Finds a compiled module's source instead of the extension when asked to, or when the extension is stale."""
 
-    def __init__(self, record: dict[str, str]) -> None:
-        self.record = record
+    def __init__(self) -> None:
         self.warned: set[str] = set()
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
     ) -> ModuleSpec | None:
-        if fullname not in self.record or path is None:
+        if fullname not in COMPILED:
             return None
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)
-        if spec is None or not isinstance(spec.loader, importlib.machinery.ExtensionFileLoader):
+        if spec is None or spec.origin is None or not isinstance(spec.loader, importlib.machinery.ExtensionFileLoader):
             return spec
-        assert spec.origin is not None
-        source = Path(spec.origin).with_name(fullname.rpartition(".")[2] + ".py")
+        extension = Path(spec.origin)
+        source = extension.with_name(fullname.rpartition(".")[2] + ".py")
         if pure_python_requested():
             return importlib.util.spec_from_file_location(fullname, source)
         try:
             current = hashlib.sha256(source.read_bytes()).hexdigest()
         except OSError:  # an installed package without its sources: the extension is all there is
             return spec
-        if current == self.record[fullname]:
+        if current == built_from(extension.parent).get(fullname):
             return spec
         if fullname not in self.warned:
             self.warned.add(fullname)
@@ -98,6 +102,5 @@ class SourceWhenStale(importlib.abc.MetaPathFinder):
 
 
 def install() -> None:
-    record = built_from()
-    if record and not any(isinstance(f, SourceWhenStale) for f in sys.meta_path):
-        sys.meta_path.insert(0, SourceWhenStale(record))
+    if not any(isinstance(f, SourceWhenStale) for f in sys.meta_path):
+        sys.meta_path.insert(0, SourceWhenStale())

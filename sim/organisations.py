@@ -125,11 +125,11 @@ class Organisation:
     generation: int = 0
     persons: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     pool: list[tuple[float, int]] = field(default_factory=list)
+    coach_fte_per_100_persons: list[float] = field(init=False)
+    """The caseload norms by form code."""
 
-    @functools.cached_property
-    def coach_fte_per_100_persons(self) -> list[float]:
-        """The caseload norms by form code."""
-        return [self.params.coach_fte_per_100_persons[f] for f in WORK_FORMS]
+    def __post_init__(self) -> None:
+        self.coach_fte_per_100_persons = [self.params.coach_fte_per_100_persons[f] for f in WORK_FORMS]
 
     def slots(self, fte: float) -> int:
         return max(1, math.floor(fte * self.params.coach_trajectories_per_fte + 1e-9)) if fte > 0 else 1
@@ -397,13 +397,20 @@ class World:
         return self._census
 
     def counts_by_form(self, org: Organisation, now: float) -> list[int]:
+        """Who is employed at `now` in `org`'s municipalities, by form code."""
         rows = self.census(now).persons
-        return [sum(column) for column in zip(*(rows[m] for m in org.members), strict=True)]
+        counts = [0] * len(WORK_FORMS)
+        for m in org.members:
+            row = rows[m]
+            for form in range(len(counts)):
+                counts[form] += row[form]
+        return counts
 
     def coach_target(self, org: Organisation, counts: list[int]) -> float:
+        norms = org.coach_fte_per_100_persons
         need = 0.0  # a loop, not `sum()`: from Python 3.12 `sum()` rounds floats its own way, and compiled it would not
-        for c, r in zip(counts, org.coach_fte_per_100_persons, strict=True):
-            need += c * r / 100.0
+        for form in range(len(counts)):
+            need += counts[form] * norms[form] / 100.0
         return max(org.params.coach_min_team_fte, need) if sum(counts) > 0 else 0.0
 
     def set_fte(self, org: Organisation, fte: float, now: float) -> None:

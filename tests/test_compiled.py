@@ -39,13 +39,33 @@ def python_run(config: Path, reps: int, seed: int, out: Path) -> Path:
     return Path(done.stdout.strip().splitlines()[-1])
 
 
-@pytest.mark.parametrize(("config", "reps"), [(SMOKE, 8), (SOWECO, 3)])
-def test_compiled_and_source_write_the_same_bytes(compiled: None, tmp_path: Path, config: Path, reps: int) -> None:
+def soweco_variant(folder: Path) -> Path:
+    """soweco_2019 down the other paths: coaches divided by SE, inflow, a parameter drawn per replication."""
+    text = SOWECO.read_text()
+    for old, new in [
+        ('division_key = "persons"', 'division_key = "se"'),
+        ("persons_per_year = 0", "persons_per_year = 25"),
+        ("high = 2.5, note", 'high = 2.5, dist = "uniform", note'),
+    ]:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    path = folder / "soweco_variant.toml"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(("config", "reps"), [(SMOKE, 8), (SOWECO, 3), ("variant", 3)])
+def test_compiled_and_source_write_the_same_bytes(
+    compiled: None, tmp_path: Path, config: Path | str, reps: int
+) -> None:
+    config = soweco_variant(tmp_path) if config == "variant" else Path(config)
     compiled_run = batch.start_run(config, reps, 5, tmp_path / "compiled", chunk_size=reps).run_dir
     source_run = python_run(config, reps, 5, tmp_path / "source")
     got, want = data_files(source_run), data_files(compiled_run)
     assert got == want
     assert len(want) >= 8
+    if config.name == "soweco_variant.toml":
+        assert (compiled_run / "parameters").exists()
 
 
 def probe(before_import: str) -> str:

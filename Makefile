@@ -17,7 +17,7 @@ setup: $(STAMP) $(NATIVE)
 
 $(STAMP): pyproject.toml setup.py
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip "setuptools>=77"
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,dask]'
 	@touch $(STAMP)
 

@@ -12,7 +12,6 @@ Next to each compiled module goes `_compiled.json`, the hash of the source it wa
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 import sys
@@ -57,7 +56,7 @@ def extensions() -> list:
     for module in modules:
         module.optional = True  # no C compiler: build_ext warns and the source is used
     for name, path in zip(native.COMPILED, paths, strict=True):
-        compiled_from[name] = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        compiled_from[name] = native.source_hash(Path(path))
     return modules
 
 

@@ -26,14 +26,21 @@ from pathlib import Path
 from types import ModuleType
 
 COMPILED = ("sim.organisations",)
-"""The modules setup.py compiles. Each must compute exactly what its source does: no float `sum()`, say,
-whose rounding differs between Python versions (a compiled one is a loop)."""
+"""The modules setup.py compiles (the Makefile's COMPILED names their files, to rebuild on a change).
+
+Each must compute exactly what its source does: no float `sum()`, say, whose rounding differs between
+Python versions (a compiled one is a loop)."""
 
 PURE_PYTHON = "WSW_SIM_PURE_PYTHON"
 """Set to 1 (in the environment of the process and its workers) to run the source of compiled modules."""
 
 RECORD_NAME = "_compiled.json"
 """Written by setup.py next to the compiled modules: for each, the sha256 of the source it was compiled from."""
+
+
+def source_hash(path: Path) -> str:
+    """What a compiled module is recorded as built from, and what its source is checked against."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def pure_python_requested() -> bool:
@@ -69,9 +76,6 @@ def describe() -> str:
 class SourceWhenStale(importlib.abc.MetaPathFinder):
     """Finds a compiled module's source instead of the extension when asked to, or when the extension is stale."""
 
-    def __init__(self) -> None:
-        self.warned: set[str] = set()
-
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
     ) -> ModuleSpec | None:
@@ -85,19 +89,17 @@ class SourceWhenStale(importlib.abc.MetaPathFinder):
         if pure_python_requested():
             return importlib.util.spec_from_file_location(fullname, source)
         try:
-            current = hashlib.sha256(source.read_bytes()).hexdigest()
+            current = source_hash(source)
         except OSError:  # an installed package without its sources: the extension is all there is
             return spec
         if current == built_from(extension.parent).get(fullname):
             return spec
-        if fullname not in self.warned:
-            self.warned.add(fullname)
-            warnings.warn(
-                f"{fullname}: {source} changed since it was compiled; running the source, which is slower "
-                "(`make setup` or `pip install -e .` compiles it again)",
-                RuntimeWarning,
-                stacklevel=2,
-            )
+        warnings.warn(  # once per process: a module is found once, then it is in sys.modules
+            f"{fullname}: {source} changed since it was compiled; running the source, which is slower "
+            "(`make setup` or `pip install -e .` compiles it again)",
+            RuntimeWarning,
+            stacklevel=2,
+        )
         return importlib.util.spec_from_file_location(fullname, source)
 
 

@@ -590,7 +590,7 @@ def employer_openings(world: World, org: Organisation, form: int, generation: in
         env.timeout(world.interarrival(world.opening_rate(org, reference))).callbacks.append(opening)
 
     def opening(_: simpy.Event) -> None:
-        if not (org.active and org.generation == generation):  # world.running, inline: the busiest event
+        if not world.running(org, generation):
             return
         now = env.now
         people.settle(now)
@@ -626,7 +626,7 @@ def group_contracts(world: World, org: Organisation, generation: int) -> Callabl
         env.timeout(world.interarrival(world.opening_rate(org, reference))).callbacks.append(contract)
 
     def contract(_: simpy.Event) -> None:
-        if not (org.active and org.generation == generation):
+        if not world.running(org, generation):
             return
         now = env.now
         people.settle(now)
@@ -653,7 +653,7 @@ def staffing_review(world: World, org: Organisation, generation: int) -> Callabl
         env.timeout(interval).callbacks.append(review)
 
     def review(_: simpy.Event) -> None:
-        if not (org.active and org.generation == generation):
+        if not world.running(org, generation):
             return
         now = env.now
         people.settle(now)

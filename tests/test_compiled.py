@@ -81,8 +81,7 @@ def probe(before_import: str) -> str:
         print(sim.native.is_compiled(sim.organisations), len(caught), *(w.message for w in caught))
         """
     )
-    extra = {native.PURE_PYTHON: os.environ.get(native.PURE_PYTHON, "")}
-    done = subprocess.run([sys.executable, "-c", code], env=env(**extra), capture_output=True, text=True, check=True)
+    done = subprocess.run([sys.executable, "-c", code], env=env(), capture_output=True, text=True, check=True)
     return done.stdout.strip()
 
 

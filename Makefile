@@ -4,27 +4,19 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-# setup.py compiles these with mypyc; the record of what it compiled is rewritten by every build
-COMPILED := sim/organisations.py
-NATIVE := sim/_compiled.json
 REPS ?= 200
 SEED ?= 20190101
 WORKERS ?= 2
 
 .PHONY: run test lint typecheck pytest setup clean bench
 
-setup: $(STAMP) $(NATIVE)
+setup: $(STAMP)
 
-$(STAMP): pyproject.toml setup.py
+$(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip "setuptools>=77"
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,dask]'
 	@touch $(STAMP)
-
-# a compiled module's source changed since the last build: compile it again (the package alone, no deps)
-$(NATIVE): $(COMPILED) | $(STAMP)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
-	@touch $(NATIVE)
 
 run: setup
 	@set -e; \
@@ -34,8 +26,8 @@ run: setup
 	echo "report:  $$dir/report.html"
 
 lint: setup
-	$(BIN)/ruff check sim analysis tests benchmarks setup.py
-	$(BIN)/ruff format --check sim analysis tests benchmarks setup.py
+	$(BIN)/ruff check sim analysis wsw_sim tests benchmarks
+	$(BIN)/ruff format --check sim analysis wsw_sim tests benchmarks
 
 typecheck: setup
 	$(BIN)/mypy
@@ -50,4 +42,4 @@ bench: setup
 	$(BIN)/python benchmarks/batch.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build $(NATIVE) sim/*.so
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
-from sim.schema import TABLES
+from sim.runs.schema import TABLES
 
 MANIFEST = "manifest.json"
 
@@ -64,7 +64,7 @@ def has_table(run_dir: str | Path, table: str) -> bool:
 
 
 def dataset(run_dir: str | Path, table: str) -> ds.Dataset | None:
-    """The table as a pyarrow dataset with the schema of `sim.schema` (None when the run has no files of it)."""
+    """The table as a pyarrow dataset with the schema of `sim.runs.schema` (None when the run has no files of it)."""
     if not has_table(run_dir, table):
         return None
     partitioning = ds.partitioning(pa.schema([("scenario", pa.string())]), flavor="hive")
@@ -110,7 +110,7 @@ def load(
     `columns` selects columns (default: all of the schema); `filters` keeps matching rows and is pushed down
     to the Parquet reader, e.g. `load(run, "finance", filters={"scenario": ["shared", "split_2021"]})`.
     """
-    from sim.schema import KEYS
+    from sim.runs.schema import KEYS
 
     frame = load_arrow(run_dir, table, columns, filters).to_pandas()
     keys = [k for k in KEYS[table] if k in frame.columns]

@@ -27,7 +27,7 @@ from analysis.compare import Period, paired_differences, period_totals
 from analysis.load import RunError, has_table, load, manifest
 from analysis.summary import TOTAL, Thresholds, summarise, viability, with_total
 from analysis.translations import LANGUAGES, Lang, euros, number, percent, thousands, translate
-from sim.store import atomic_write_text
+from sim.runs.store import atomic_write_text
 
 PERIOD_YEARS = 10
 """The findings add money up over this many years from the first reorganisation (or the start)."""

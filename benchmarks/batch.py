@@ -26,8 +26,7 @@ from pathlib import Path
 
 import psutil
 
-from sim import native
-from sim.config import load_config
+from sim.inputs.config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,7 +49,7 @@ def tree_rss(process: psutil.Process) -> int:
 
 def run(config: Path, reps: int, workers: int, seed: int, out: Path) -> Figures:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    args = [sys.executable, "-m", "sim.cli", "run", str(config), "--reps", str(reps), "--seed", str(seed)]
+    args = [sys.executable, "-m", "wsw_sim.cli", "run", str(config), "--reps", str(reps), "--seed", str(seed)]
     args += ["--workers", str(workers), "--out", str(out), "--quiet"]
     started = time.perf_counter()
     child = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -82,7 +81,6 @@ def main() -> None:
     args = parser.parse_args()
     scenarios = load_config(args.config).scenario_names
     print(f"{args.config.name}: scenarios {', '.join(scenarios)}; {os.cpu_count()} CPUs")
-    print(f"sim.organisations: {native.describe()}")
     # A shared virtual machine's speed drifts by tens of percent within minutes: interleaving the 1- and
     # 2-worker runs and keeping the best of each compares them at the same speed.
     ones: list[Figures] = []

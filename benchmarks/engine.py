@@ -21,11 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from sim import native
-from sim.config import load_config
-from sim.demography import constant_form_voluntary_exit, draw_exits, resolve_exits
-from sim.replication import Model, build_people, run_replication, simulate_scenario
-from sim.streams import stream
+from sim.inputs.config import load_config
+from sim.model.demography import constant_form_voluntary_exit, draw_exits, resolve_exits
+from sim.model.replication import Model, build_people, run_replication, simulate_scenario
+from sim.model.streams import stream
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_DEMOGRAPHY_MS = 3.0
@@ -87,7 +86,6 @@ def main() -> None:
 
     print(f"config          {args.config} ({len(pop)} persons, scenarios {', '.join(scenarios)})")
     print(f"set-up          {prepare_ms:.1f} ms once (config, population, laws); {pinned}")
-    print(f"simulation      sim.organisations {native.describe()}")
     print(f"demography      {summary(demography_ms)}   draw_exits + resolve_exits, one replication")
     print(f"replication     {summary(replication_ms)}   all {len(scenarios)} scenarios, tables included")
     print(f"per scenario    {statistics.median(replication_ms) / len(scenarios):8.3f} ms median")

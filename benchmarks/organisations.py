@@ -22,11 +22,11 @@ from pathlib import Path
 import numpy as np
 import simpy
 
-from sim.config import load_config
-from sim.demography import retirement_month
 from sim.domain import BESCHUT, INDIVIDUEEL, WORK_FORMS
-from sim.organisations import WEEKS_PER_YEAR
-from sim.replication import Model, collect, simulate_replication
+from sim.inputs.config import load_config
+from sim.model.organisations import WEEKS_PER_YEAR
+from sim.model.replication import Model, collect, simulate_replication
+from sim.model.retirement import retirement_month
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -3,13 +3,16 @@
 The package simulates individual Wsw employees (retirement at the AOW age, death, long-term illness,
 voluntary exits, placements with regular employers) under scenarios that organise the six municipalities
 in one shared or several organisations, and writes Monte Carlo batches as Parquet datasets.
+
+- `sim.inputs`: what comes in (configs, uncertain parameters, personnel files), validated at the boundary;
+- `sim.model`: one replication (population, demography, organisations and placements in SimPy, money, tallies);
+- `sim.runs`: batches of replications and the run folder they write (schema, store, manifest);
+- `sim.checks`: the exact oracle, the national backcast and the calibration.
+
+Importing `sim` imports nothing else: `analysis` reads run folders through `sim.runs` without SimPy.
 """
 
 from importlib.metadata import PackageNotFoundError, version
-
-from sim import native
-
-native.install()  # the compiled simulation module, or its source where the build is stale (see sim.native)
 
 try:
     __version__ = version("wsw-sim")

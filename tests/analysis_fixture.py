@@ -1,6 +1,6 @@
 """A small run folder for the analysis tests, in the layout of the batch store (INTERFACE.md).
 
-The tables come from `sim.replication.run_replication` on `configs/smoke.toml` with a third scenario (split
+The tables come from `sim.model.replication.run_replication` on `configs/smoke.toml` with a third scenario (split
 in 2021, merged again in 2027); they are written as `<table>/scenario=<name>/part-<chunk>.parquet` (zstd),
 one chunk per `chunk_size` replications, with a `manifest.json`. Options drop tables, leave the `scenario`
 column out of the files, or mark the population as a real file (`population_sha256`).
@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from sim import schema
-from sim.config import config_from_dict
-from sim.replication import Model, run_replication
-from sim.store import atomic_write_parquet
+from sim.inputs.config import config_from_dict
+from sim.model.replication import Model, run_replication
+from sim.runs import schema
+from sim.runs.store import atomic_write_parquet
 
 ROOT = Path(__file__).resolve().parent.parent
 SMOKE = ROOT / "configs" / "smoke.toml"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from sim import schema, store
+from sim.runs import schema, store
 
 ROOT = Path(__file__).resolve().parent.parent
 SMOKE = ROOT / "configs" / "smoke.toml"
@@ -24,7 +24,7 @@ def env(**extra: str) -> dict[str, str]:
 
 
 def command(*args: str | Path, hooks: bool = False) -> list[str]:
-    entry = [str(FAULT_HOOKS)] if hooks else ["-m", "sim.cli"]
+    entry = [str(FAULT_HOOKS)] if hooks else ["-m", "wsw_sim.cli"]
     return [sys.executable, *entry, *map(str, args)]
 
 

@@ -1,7 +1,7 @@
 """Independent re-computations for engine tests: AOW dates month by month, and config dicts from smoke.toml.
 
 The AOW oracle walks the calendar one month at a time and stops at the first month in which the person's age
-reaches the AOW age of that month's year; it shares no code with `sim.demography.retirement_month`.
+reaches the AOW age of that month's year; it shares no code with `sim.model.demography.retirement_month`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from sim.config import AowConfig, Config, config_from_dict
+from sim.inputs.config import AowConfig, Config, config_from_dict
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 SMOKE = CONFIGS / "smoke.toml"

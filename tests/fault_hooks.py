@@ -1,6 +1,6 @@
 """The `wsw-sim` command with faults injected, for tests/test_faults.py only: `python tests/fault_hooks.py run ...`.
 
-The faults live here, not in `sim`: this script replaces `sim.replication.simulate_replication` before the command
+The faults live here, not in `sim`: this script replaces `sim.model.replication.simulate_replication` before the command
 runs. Pool workers are spawned and import this script as their main module (`__mp_main__`), so they get the
 same replacement. Environment variables choose the fault:
 
@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-import sim.replication
+import sim.model.replication
 
-_real = sim.replication.simulate_replication
+_real = sim.model.replication.simulate_replication
 
 
 def _faulty(model: Any, replication: int, root_seed: int, scenarios: Any = None) -> Any:
@@ -33,9 +33,9 @@ def _faulty(model: Any, replication: int, root_seed: int, scenarios: Any = None)
     return _real(model, replication, root_seed, scenarios)
 
 
-sim.replication.simulate_replication = _faulty
+sim.model.replication.simulate_replication = _faulty
 
 if __name__ == "__main__":
-    from sim.cli import main
+    from wsw_sim.cli import main
 
     main()

@@ -7,7 +7,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from sim.config import Config, config_from_dict
+from sim.inputs.config import Config, config_from_dict
 
 SMOKE = Path(__file__).resolve().parent.parent / "configs" / "smoke.toml"
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.config import config_from_dict
-from sim.replication import Model, run_replication
+from sim.inputs.config import config_from_dict
+from sim.model.replication import Model, run_replication
 
 Replicate = Callable[[Model, int, int], dict[str, list[pa.Table]]]
 

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from analysis.compare import Period, compare, npv, paired_differences, paired_interval, period_totals
 from analysis.load import RunError, load
 from analysis.summary import TOTAL
-from sim.cli import cli
+from wsw_sim.cli import cli
 
 T_975_4 = 2.776445  # Student's t, 97.5% quantile, 4 degrees of freedom (tables)
 

@@ -10,7 +10,7 @@ import pytest
 from analysis_fixture import build_run
 
 from analysis.load import RunError, has_table, load, manifest, query, scenarios
-from sim.schema import TABLES
+from sim.runs.schema import TABLES
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,9 @@ import pytest
 from batch_runs import SMOKE, data_files, tables
 from click.testing import CliRunner, Result
 
-from sim import batch, store
-from sim.cli import cli as wsw_sim
-from sim.config import ConfigError
+from sim.errors import ConfigError
+from sim.runs import batch, store
+from wsw_sim.cli import cli as wsw_sim
 
 REPS = 12
 SEED = 11

@@ -14,8 +14,9 @@ import pytest
 from click.testing import CliRunner
 from engine_oracle import SMOKE, raw, with_changes
 
-from sim.cli import cli
-from sim.config import ConfigError, load_config
+from sim.errors import ConfigError
+from sim.inputs.config import load_config
+from wsw_sim.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 FORMS = ("beschut_binnen", "groepsdetachering", "individuele_detachering", "begeleid_werken")
@@ -312,7 +313,7 @@ def test_check_through_a_real_process(tmp_path: Path) -> None:
     path = write_toml(with_changes(SMOKE_RAW, {"horizon": {"end_year": 2017}}), tmp_path / "bad.toml")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(
-        [sys.executable, "-m", "sim.cli", "check", str(path)], capture_output=True, text=True, env=env, cwd=tmp_path
+        [sys.executable, "-m", "wsw_sim.cli", "check", str(path)], capture_output=True, text=True, env=env, cwd=tmp_path
     )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and proc.stdout == ""

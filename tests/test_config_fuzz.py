@@ -25,7 +25,7 @@ from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.cli import cli
+from wsw_sim.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 SMOKE = ROOT / "configs" / "smoke.toml"
@@ -239,7 +239,7 @@ def test_known_cases(tmp_path: Path, change: Any, field: str) -> None:
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     env = os.environ | {"PYTHONPATH": str(ROOT)}
     return subprocess.run(
-        [sys.executable, "-m", "sim.cli", *args], env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "wsw_sim.cli", *args], env=env, capture_output=True, text=True, timeout=120
     )
 
 

@@ -15,21 +15,13 @@ from engine_oracle import aow_age_months, aow_date_month, baseline_only, raw, wi
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.config import AowConfig, config_from_dict
-from sim.demography import (
-    DemographyModel,
-    Gompertz,
-    PiecewiseHazard,
-    build_aow_table,
-    death_ages,
-    draw_exits,
-    fit_gompertz,
-    resolve_exits,
-    retirement_month,
-)
 from sim.domain import DEATH, ILLNESS, NO_EXIT, RETIREMENT, VOLUNTARY
-from sim.population import POPULATION_SCHEMA, Population, month_index, month_to_date
-from sim.replication import Model, run_replication
+from sim.inputs.config import AowConfig, config_from_dict
+from sim.model.demography import DemographyModel, PiecewiseHazard, draw_exits, resolve_exits
+from sim.model.mortality import Gompertz, death_ages, fit_gompertz
+from sim.model.population import POPULATION_SCHEMA, Population, month_index, month_to_date
+from sim.model.replication import Model, run_replication
+from sim.model.retirement import build_aow_table, retirement_month
 
 STATUTORY = {
     2015: 783,

@@ -23,9 +23,9 @@ import pytest
 from batch_runs import SMOKE, cli, command, data_files, env, hidden_files
 from click.testing import CliRunner
 
-from sim import batch, store
-from sim.cli import cli as wsw_sim
-from sim.config import load_config
+from sim.inputs.config import load_config
+from sim.runs import batch, store
+from wsw_sim.cli import cli as wsw_sim
 
 REPS = 12
 SEED = 11

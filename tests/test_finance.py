@@ -10,8 +10,8 @@ import pyarrow as pa
 import pytest
 from org_configs import smoke
 
-from sim.finance import COST_COLUMNS, OrganisationHistory, finance_tables
-from sim.replication import Model, run_replication
+from sim.model.finance import COST_COLUMNS, OrganisationHistory, finance_tables
+from sim.model.replication import Model, run_replication
 
 
 @pytest.fixture(scope="module")

@@ -15,14 +15,15 @@ from click.testing import CliRunner
 from org_configs import SMOKE, merge, smoke
 from run_folders import write_run_folder
 
-from sim.backcast import backcast, backcast_run
-from sim.calibration import expected_age_profile, expected_vs_observed, outflow_by_reason
-from sim.cli import cli
-from sim.config import Config, config_from_dict, load_config
-from sim.demography import DemographyModel, PiecewiseHazard, death_ages
-from sim.oracle import EXIT_COLUMNS, expectations, not_applicable, validate
-from sim.population import Population
-from sim.replication import Model, run_replication
+from sim.checks.backcast import backcast, backcast_run
+from sim.checks.calibration import expected_age_profile, expected_vs_observed, outflow_by_reason
+from sim.checks.oracle import EXIT_COLUMNS, expectations, not_applicable, validate
+from sim.inputs.config import Config, config_from_dict, load_config
+from sim.model.demography import DemographyModel, PiecewiseHazard
+from sim.model.mortality import death_ages
+from sim.model.population import Population
+from sim.model.replication import Model, run_replication
+from wsw_sim.cli import cli
 
 NATIONAL = Path(__file__).resolve().parent.parent / "configs" / "national_2016.toml"
 
@@ -163,7 +164,7 @@ def test_a_batch_of_smoke_agrees_with_the_oracle(tmp_path):
     assert ran.exit_code == 0, ran.output
     run_dir = Path(ran.output.strip().splitlines()[-1])
     model = Model.prepare(load_config(SMOKE))
-    from sim.runfolder import read_table
+    from sim.runs.folder import read_table
 
     result = validate(model, read_table(run_dir, "stocks"), read_table(run_dir, "flows"))
     assert result.skipped == {}
@@ -229,7 +230,7 @@ def test_the_oracle_says_where_it_does_not_apply():
 
 
 def test_a_run_folder_reads_the_same_whether_the_files_carry_the_scenario_or_not(tmp_path):
-    from sim.runfolder import read_table
+    from sim.runs.folder import read_table
 
     keys = ["scenario", "replication", "year", "municipality", "work_form"]
     frames = []

@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 import simpy
 from org_configs import smoke
-from python_source import organisations_from_source
 
-from sim.config import ConfigError
-from sim.demography import resolve_exits
 from sim.domain import BESCHUT, DEATH, ILLNESS, INDIVIDUEEL, RETIREMENT
-from sim.organisations import WEEKS_PER_YEAR, CoachPool, Workforce, World, at_once
-from sim.replication import Model, build_people, simulate_scenario
+from sim.errors import ConfigError
+from sim.model import organisations
+from sim.model.demography import resolve_exits
+from sim.model.organisations import WEEKS_PER_YEAR, CoachPool, Workforce, World, at_once
+from sim.model.replication import Model, build_people, simulate_scenario
 
 
 def outcomes(config, replication=3, seed=11):
@@ -204,7 +204,7 @@ def test_the_census_equals_a_count_of_everybody_employed(monkeypatch, division_k
         changes["demography"] = {"inflow": {"persons_per_year": 12, "first_year": 2020, "last_year": 2026}}
     config = smoke(changes)
     taken = []
-    world = organisations_from_source(monkeypatch).World
+    world = organisations.World
     real = world.census
 
     def checked(self, now):
@@ -263,7 +263,7 @@ def test_a_staffing_change_due_at_a_review_takes_effect_before_that_review():
         return real_set(self, org, fte, now)
 
     with pytest.MonkeyPatch.context() as mp:
-        world = organisations_from_source(mp).World
+        world = organisations.World
         real_target, real_set = world.coach_target, world.set_fte
         mp.setattr(world, "coach_target", target)
         mp.setattr(world, "set_fte", set_fte)

@@ -16,11 +16,11 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner, Result
 
-from sim.cli import cli
-from sim.config import config_from_dict
-from sim.personnel import SALT_ENV, pseudonym
-from sim.population import POPULATION_SCHEMA
-from sim.replication import Model, run_replication
+from sim.inputs.config import config_from_dict
+from sim.inputs.personnel import SALT_ENV, pseudonym
+from sim.model.population import POPULATION_SCHEMA
+from sim.model.replication import Model, run_replication
+from wsw_sim.cli import cli
 
 SALT = "test-salt-0123456789abcdef"
 OTHER_SALT = "another-salt-fedcba9876543210"
@@ -404,7 +404,7 @@ def test_import_subprocess_without_traceback(tmp_path: Path) -> None:
     src = write_csv(tmp_path / "p.csv", [HEADER, *GOOD_ROWS, "999,Almelo,1965-03-15,M,2,beschut_binnen,1990-05-01,"])
     out = tmp_path / "pop.parquet"
     env = {k: v for k, v in os.environ.items() if k != SALT_ENV} | {"PYTHONPATH": str(ROOT)}
-    cmd = [sys.executable, "-m", "sim.cli", "import", str(src), "--out", str(out)]
+    cmd = [sys.executable, "-m", "wsw_sim.cli", "import", str(src), "--out", str(out)]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and SALT_ENV in proc.stderr and "Traceback" not in proc.stderr
     proc = subprocess.run(cmd, env=env | {SALT_ENV: SALT}, capture_output=True, text=True, timeout=60)

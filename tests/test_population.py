@@ -12,9 +12,10 @@ from engine_oracle import SOWECO, aow_date_month, baseline_only, config, raw, wi
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.config import ConfigError, config_from_dict
 from sim.domain import WORK_FORMS
-from sim.population import (
+from sim.errors import ConfigError
+from sim.inputs.config import config_from_dict
+from sim.model.population import (
     Population,
     fit_age_distribution,
     inflow_population,
@@ -23,8 +24,8 @@ from sim.population import (
     read_population,
     write_population,
 )
-from sim.replication import Model
-from sim.streams import stream
+from sim.model.replication import Model
+from sim.model.streams import stream
 
 
 @pytest.fixture(scope="module")

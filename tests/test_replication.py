@@ -12,9 +12,9 @@ from engine_oracle import SOWECO, aow_date_month, baseline_only, config, raw, wi
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim import schema, store
-from sim.config import config_from_dict
-from sim.replication import Model, build_people, collect, run_replication, simulate_replication, simulate_scenario
+from sim.inputs.config import config_from_dict
+from sim.model.replication import Model, build_people, collect, run_replication, simulate_replication, simulate_scenario
+from sim.runs import schema, store
 
 FORMS = ("beschut_binnen", "groepsdetachering", "individuele_detachering", "begeleid_werken")
 EXIT_COLUMNS = ("exits_retirement", "exits_death", "exits_illness", "exits_voluntary")

@@ -19,9 +19,9 @@ from analysis import charts
 from analysis.load import RunError
 from analysis.report import parameter_rows, render, write_report
 from analysis.translations import TEXT
-from sim import schema
-from sim.cli import cli
-from sim.store import atomic_write_parquet
+from sim.runs import schema
+from sim.runs.store import atomic_write_parquet
+from wsw_sim.cli import cli
 
 SECTIONS = ("findings", "tables", "charts", "assumptions", "provenance")
 # persons and SE fans, contributions, two paired-difference fans, caseload, waiting time, overhead per SE

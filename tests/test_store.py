@@ -20,8 +20,9 @@ from batch_runs import SMOKE
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim import batch, schema, store
-from sim.config import ConfigError, load_config
+from sim.errors import ConfigError
+from sim.inputs.config import load_config
+from sim.runs import batch, schema, store
 
 
 @pytest.fixture(scope="module")
@@ -97,8 +98,8 @@ def test_manifest_and_run_config(run_dir: Path) -> None:
 
 
 def test_manifest_hashes_a_population_file_without_its_content(tmp_path: Path) -> None:
-    from sim.population import write_population
-    from sim.replication import Model
+    from sim.model.population import write_population
+    from sim.model.replication import Model
 
     population = tmp_path / "people.parquet"
     write_population(Model.prepare(load_config(SMOKE)).population, population)
@@ -140,7 +141,7 @@ def test_a_run_folder_in_use_is_refused(run_dir: Path) -> None:
         [
             sys.executable,
             "-c",
-            "import sys; from pathlib import Path; from sim.store import RunLock; "
+            "import sys; from pathlib import Path; from sim.runs.store import RunLock; "
             f"lock = RunLock(Path({str(run_dir)!r})); lock.acquire(); print('held', flush=True); sys.stdin.read()",
         ],
         stdin=subprocess.PIPE,

@@ -9,8 +9,9 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim import schema, tally
 from sim.domain import EXIT_REASONS, NO_EXIT, WORK_FORMS
+from sim.model import tally
+from sim.runs import schema
 
 MUNICIPALITIES = ("Almelo", "Tubbergen", "Wierden")
 YEARS = range(2019, 2027)

@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.tally import Moves, _wait_statistics
+from sim.model.tally import Moves, _wait_statistics
 
 
 @settings(max_examples=40, deadline=None)

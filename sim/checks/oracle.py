@@ -28,9 +28,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from sim.demography import DemographyModel, retirement_month
-from sim.population import Population
-from sim.replication import Model
+from sim.model.demography import DemographyModel
+from sim.model.population import Population
+from sim.model.replication import Model
+from sim.model.retirement import retirement_month
 
 EXIT_COLUMNS = ("exits_retirement", "exits_death", "exits_illness", "exits_voluntary")
 QUANTITIES = ("persons", "se", *EXIT_COLUMNS, "inflow")

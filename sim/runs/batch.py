@@ -3,14 +3,14 @@
 A chunk is a contiguous range of replications, run for every selected scenario (a replication's demography
 is drawn once and shared by its scenarios, so a replication is never split across chunks). A chunk is the
 unit of work, of writing and of resuming: the worker that runs it writes its files
-(`sim.store.chunk_path`), and the coordinator records it in the manifest once they are all in place.
+(`sim.runs.store.chunk_path`), and the coordinator records it in the manifest once they are all in place.
 
 A replication's numbers depend only on (config, root seed, replication number), so the tables read back are
 the same for any number of workers, chunk size, executor and completion order; with the same chunk size the
 files are byte for byte the same.
 
 Executors:
-- `local`: a pool of worker processes (forked from a clean fork server, `sim.workers`, so they inherit nothing
+- `local`: a pool of worker processes (forked from a clean fork server, `sim.runs.workers`, so they inherit nothing
   but what they are sent); with one worker the chunks run in this process.
 - `dask`: chunks are tasks on an existing Dask cluster (`distributed.Client(scheduler)`); the workers write
   their chunk files into the run folder, which must be a path every worker sees.
@@ -42,10 +42,13 @@ from types import FrameType
 from typing import Any, Literal
 
 import sim
-from sim import replication, schema, store
-from sim.config import Config, ConfigError, config_from_dict, load_config
-from sim.replication import Model
-from sim.workers import context as workers_context
+from sim.model import replication
+from sim.runs import schema
+from sim.runs import store
+from sim.inputs.config import Config, config_from_dict, load_config
+from sim.errors import ConfigError
+from sim.model.replication import Model
+from sim.runs.workers import context as workers_context
 
 Executor = Literal["local", "dask"]
 EXECUTORS: tuple[Executor, ...] = ("local", "dask")

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 
-from sim import schema
 from sim.domain import BESCHUT, DEATH, ILLNESS, RETIREMENT, VOLUNTARY, WORK_FORMS
+from sim.runs import schema
 
 
 @dataclass(eq=False)

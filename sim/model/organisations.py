@@ -5,10 +5,10 @@ A scenario partitions the municipalities into organisations, with dates. Each or
   staffing rule, with lags);
 - an employer network that produces openings for individual secondment and supported employment, and group
   contracts, at a rate that grows with the network with diminishing returns;
-- its own parameters (overhead, policy, caseload norms, ...), which `sim.finance` turns into money.
+- its own parameters (overhead, policy, caseload norms, ...), which `sim.model.finance` turns into money.
 
 Only what interacts gets events: openings arriving, placements waiting for a coach and being coached,
-group contracts won, staffing reviews, reorganisations. Exit times are known up front (`sim.demography`);
+group contracts won, staffing reviews, reorganisations. Exit times are known up front (`sim.model.demography`);
 placement and group-contract ends are drawn when they start and applied lazily (`Workforce.settle`) the next
 time anybody looks, at their exact time, so they cost no event. Nothing here ever causes an exit: on a
 reorganisation every employee moves to their municipality's new organisation keeping form of work and
@@ -34,8 +34,8 @@ from typing import Any
 import numpy as np
 import simpy
 
-from sim.config import Config, OrganisationParams, Partition
 from sim.domain import BEGELEID, BESCHUT, GROEP, INDIVIDUEEL, WORK_FORMS
+from sim.inputs.config import Config, OrganisationParams, Partition
 
 WEEKS_PER_YEAR = 52.1775
 """Weeks in a mean Gregorian year: times are in years, durations in the config in weeks."""

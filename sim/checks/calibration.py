@@ -11,7 +11,7 @@ Three things are fitted, in a loop until they settle, on the national config (`c
    the expected outflow over the observed years equals the observed fall in persons.
 
 Every step uses the oracle's expectations, never simulation output, so the result is exact and quick; the
-backcast (`sim.backcast`) then shows the simulated batch against the same figures.
+backcast (`sim.checks.backcast`) then shows the simulated batch against the same figures.
 """
 
 from __future__ import annotations
@@ -22,9 +22,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.config import Config, ConfigError
-from sim.oracle import EXIT_COLUMNS, expectations, presence_probabilities
-from sim.replication import Model
+from sim.checks.oracle import EXIT_COLUMNS, expectations, presence_probabilities
+from sim.errors import ConfigError
+from sim.inputs.config import Config
+from sim.model.replication import Model
 
 
 def _with(config: Config, **sections: dict[str, Any]) -> Config:

@@ -12,134 +12,15 @@ Nothing organisational enters here: job security means no reorganisation can cau
 
 from __future__ import annotations
 
-import itertools
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from sim.config import AowConfig, DemographyConfig, IllnessConfig, MortalityConfig
-from sim.domain import DEATH, ILLNESS, NO_EXIT, RETIREMENT, SEXES, VOLUNTARY, WORK_FORMS
-from sim.population import Population
-
-AOW_TABLE_LAST_YEAR = 2200
-"""Years up to which the AOW table is materialised (constant after the last projection point)."""
-
-
-# ------------------------------------------------------------------------------------------------ AOW
-
-
-@dataclass(frozen=True)
-class AowTable:
-    """AOW age in months for every calendar year from `first_year` to AOW_TABLE_LAST_YEAR."""
-
-    first_year: int
-    months: np.ndarray  # int32
-
-    def months_in(self, year: int | np.ndarray) -> np.ndarray:
-        idx = np.clip(np.asarray(year) - self.first_year, 0, len(self.months) - 1)
-        return self.months[idx]
-
-
-def build_aow_table(cfg: AowConfig) -> AowTable:
-    """The statutory table, then the projection interpolated and rounded down to whole steps above its last age."""
-    first, last = min(cfg.months_by_year), max(cfg.months_by_year)
-    months = [cfg.months_by_year[y] for y in range(first, last + 1)]
-    base = cfg.months_by_year[last]  # the rule adds whole steps to the current (last statutory) age
-    points = [(last, float(base)), *cfg.projection]
-    for year in range(last + 1, AOW_TABLE_LAST_YEAR + 1):
-        value = points[-1][1]
-        for (y0, m0), (y1, m1) in itertools.pairwise(points):
-            if y0 <= year <= y1:
-                value = m0 + (m1 - m0) * (year - y0) / (y1 - y0)
-                break
-        stepped = base + math.floor((value - base) / cfg.step_months + 1e-9) * cfg.step_months
-        months.append(max(stepped, months[-1]))
-    return AowTable(first_year=first, months=np.array(months, dtype=np.int32))
-
-
-def retirement_month(birth_month: np.ndarray, table: AowTable) -> np.ndarray:
-    """The month index of each person's AOW date.
-
-    A person born in month b reaches the AOW age of year y in month b + A(y); the AOW date is the first month
-    m with m >= b + A(year of m). Since A never falls, that is the smallest max(12y, b + A(y)) over the years y
-    with b + A(y) before the end of y.
-    """
-    b = np.asarray(birth_month, dtype=np.int64)[:, None]
-    birth_year = b // 12
-    # The AOW date falls in a year from birth year + A_min // 12 (it cannot come earlier) to birth year +
-    # A_max // 12 + 1 (there b + A(y) <= b + A_max lies within y): only these few years are candidates.
-    lowest, highest = int(table.months.min()) // 12, int(table.months.max()) // 12 + 1
-    years = birth_year + np.arange(lowest, highest + 1)[None, :]
-    candidate = b + table.months_in(years)
-    valid = candidate < 12 * (years + 1)
-    month = np.where(valid, np.maximum(12 * years, candidate), np.iinfo(np.int64).max)
-    return month.min(axis=1).astype(np.int64)
-
-
-# ------------------------------------------------------------------------------------------ mortality
-
-
-@dataclass(frozen=True)
-class Gompertz:
-    """Hazard mu(x) = a * exp(b * x) per year at age x."""
-
-    a: float
-    b: float
-
-    def q(self, age: float) -> float:
-        """One-year probability of death at exact age `age`."""
-        return -math.expm1(-self.a * math.exp(self.b * age) * _expm1_over(self.b))
-
-    def hazard(self, age: np.ndarray, multiplier: float = 1.0) -> np.ndarray:
-        """The force of mortality per year at `age`, times `multiplier`."""
-        return multiplier * self.a * np.exp(self.b * np.asarray(age, dtype=float))
-
-    def cumulative(self, age: np.ndarray, multiplier: float = 1.0) -> np.ndarray:
-        """Integral of the hazard from age 0 to `age` (times `multiplier`); `death_ages` inverts its increments."""
-        age = np.asarray(age, dtype=float)
-        if self.b == 0:  # a flat hazard
-            return multiplier * self.a * age
-        return multiplier * self.a / self.b * np.expm1(self.b * age)
-
-
-def _expm1_over(b: float) -> float:
-    """(e^b - 1) / b, which tends to 1 as b -> 0 (a flat hazard: q equal at every age)."""
-    return math.expm1(b) / b if b != 0 else 1.0
-
-
-def fit_gompertz(points: list[tuple[float, float]]) -> Gompertz:
-    """Least squares on log one-year cumulative hazards; exact through two points."""
-    ages = np.array([a for a, _ in points])
-    log_h = np.log(-np.log1p(-np.array([q for _, q in points])))
-    b, c = np.polyfit(ages, log_h, 1)
-    a = math.exp(c) / _expm1_over(float(b))
-    return Gompertz(a=float(a), b=float(b))
-
-
-def gompertz_by_sex(cfg: MortalityConfig) -> tuple[Gompertz, ...]:
-    return tuple(fit_gompertz(cfg.qx_points[sex]) for sex in SEXES)
-
-
-def death_ages(
-    age: np.ndarray, sex: np.ndarray, e: np.ndarray, laws: tuple[Gompertz, ...], multiplier: float
-) -> np.ndarray:
-    """Age at death given current `age` and unit-exponential draws `e` (inverse cumulative hazard).
-
-    The cumulative hazard from x to T is (h/b)(e^{b(T-x)} - 1) with h = a e^{bx} the hazard at x, so
-    T = x + log1p(e b / h) / b. A falling hazard (b < 0, q points that decrease with age) integrates to a
-    finite total h/|b|: a draw beyond it means the person never dies (inf). b = 0 is a constant hazard.
-    """
-    if multiplier <= 0:
-        return np.full(len(age), np.inf)
-    a = np.array([law.a for law in laws])[sex] * multiplier
-    b = np.array([law.b for law in laws])[sex]
-    hazard_now = a * np.exp(b * age)
-    z = e * b / hazard_now
-    with np.errstate(divide="ignore", invalid="ignore"):
-        delay = np.where(b != 0, np.log1p(np.maximum(z, -1.0)) / np.where(b != 0, b, 1.0), e / hazard_now)
-    return age + np.where(z > -1.0, delay, np.inf)
-
+from sim.domain import DEATH, ILLNESS, NO_EXIT, RETIREMENT, VOLUNTARY, WORK_FORMS
+from sim.inputs.config import DemographyConfig, IllnessConfig
+from sim.model.mortality import Gompertz, death_ages, gompertz_by_sex
+from sim.model.population import Population
+from sim.model.retirement import AowTable, build_aow_table, retirement_month
 
 # ------------------------------------------------------------------------------------------- illness
 

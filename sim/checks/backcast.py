@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.config import Config, ConfigError
+from sim.errors import ConfigError
+from sim.inputs.config import Config
 
 BACKCAST_COLUMNS = (
     "year",
@@ -66,6 +67,6 @@ def backcast(config: Config, stocks: pd.DataFrame, scenario: str | None = None) 
 
 def backcast_run(run_dir: str | Path, scenario: str | None = None) -> pd.DataFrame:
     """`backcast` for a run folder (its manifest's config and its stocks table)."""
-    from sim.runfolder import read_table, run_config
+    from sim.runs.folder import read_table, run_config
 
     return backcast(run_config(run_dir), read_table(run_dir, "stocks"), scenario)

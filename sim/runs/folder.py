@@ -3,7 +3,7 @@
 The layout (see README, Outputs): `RUN_DIR/manifest.json` holds the exact config text (`config_toml`) and
 where it came from (`config_path`); each table is `RUN_DIR/<table>/scenario=<name>/part-*.parquet`, where the
 scenario may be only in the folder name. Problems are `ConfigError`s naming the folder or file. The manifest
-and the config come from `sim.store`, which writes them.
+and the config come from `sim.runs.store`, which writes them.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from sim.config import ConfigError
-from sim.store import read_manifest, run_config
+from sim.errors import ConfigError
+from sim.runs.store import read_manifest, run_config
 
 __all__ = ["read_manifest", "read_table", "run_config"]
 

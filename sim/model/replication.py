@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 
-from sim import schema, tally
-from sim.config import Config, ConfigError
-from sim.demography import DemographyModel, ExitDraws, constant_form_voluntary_exit, draw_exits, resolve_exits
-from sim.finance import OrganisationHistory, finance_tables
-from sim.organisations import Workforce, World
-from sim.parameters import draw_parameters
-from sim.population import (
+from sim.errors import ConfigError
+from sim.inputs.config import Config
+from sim.inputs.parameters import draw_parameters
+from sim.model import tally
+from sim.model.demography import DemographyModel, ExitDraws, constant_form_voluntary_exit, draw_exits, resolve_exits
+from sim.model.finance import OrganisationHistory, finance_tables
+from sim.model.organisations import Workforce, World
+from sim.model.population import (
     Population,
     concat,
     inflow_population,
@@ -29,7 +30,8 @@ from sim.population import (
     read_population,
     synthetic_population,
 )
-from sim.streams import stream
+from sim.model.streams import stream
+from sim.runs import schema
 
 
 @dataclass(frozen=True, eq=False)

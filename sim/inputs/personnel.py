@@ -1,7 +1,7 @@
 """Import of real personnel files: read, validate every row, drop identifiers, pseudonymise, write a population.
 
 A municipality's HR export (CSV, Excel .xlsx or Parquet) becomes the population Parquet file of
-`sim.population` (`POPULATION_SCHEMA`), which a config names with `population.file = ...`.
+`sim.model.population` (`POPULATION_SCHEMA`), which a config names with `population.file = ...`.
 
 Privacy is the point of this module. These files hold health and disability data of real people:
 - only the columns the model needs are kept: the cells of every other column (name, BSN, address, ...) are
@@ -36,9 +36,9 @@ from typing import Any
 
 import numpy as np
 
-from sim.config import ConfigError
 from sim.domain import DISABILITY_TYPES, MUNICIPALITIES, SEXES, WORK_FORMS
-from sim.population import Population, month_index
+from sim.errors import ConfigError
+from sim.model.population import Population, month_index
 
 SALT_ENV = "WSW_SIM_SALT"
 MIN_SALT_CHARS = 16
@@ -650,7 +650,7 @@ def import_to_parquet(
 
     On any problem a `ConfigError` is raised and nothing is written (the Parquet file appears whole or not at all).
     """
-    from sim.population import write_population
+    from sim.model.population import write_population
 
     salt = salt_from_environment(environ)
     path, out = Path(path), Path(out)

@@ -14,7 +14,8 @@ from typing import Any, TypeVar, cast
 
 import click
 
-from sim.config import ConfigError, load_config
+from sim.errors import ConfigError
+from sim.inputs.config import load_config
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -58,7 +59,7 @@ def check(config: Path) -> None:
     Example:
         wsw-sim check configs/smoke.toml
     """
-    from sim.replication import Model
+    from sim.model.replication import Model
 
     cfg = load_config(config)
     model = Model.prepare(cfg)
@@ -79,8 +80,8 @@ def population(config: Path, out: Path) -> None:
     Example:
         wsw-sim population configs/soweco_2019.toml --out runs/population.parquet
     """
-    from sim.population import write_population
-    from sim.replication import Model
+    from sim.model.population import write_population
+    from sim.model.replication import Model
 
     model = Model.prepare(load_config(config))
     try:
@@ -126,9 +127,9 @@ def validate(run_dir: Path, top: int, z_limit: float) -> None:
     Example:
         wsw-sim validate runs/smoke-20190101
     """
-    from sim.oracle import validate as compare_with_oracle
-    from sim.replication import Model
-    from sim.runfolder import read_table, run_config
+    from sim.checks.oracle import validate as compare_with_oracle
+    from sim.model.replication import Model
+    from sim.runs.folder import read_table, run_config
 
     config = run_config(run_dir)
     stocks = read_table(run_dir, "stocks")
@@ -158,7 +159,7 @@ def validate(run_dir: Path, top: int, z_limit: float) -> None:
     )
     backcast_ok = True
     if config.calibration is not None:
-        from sim.backcast import backcast
+        from sim.checks.backcast import backcast
 
         click.echo("")
         backcast_ok = _print_backcast(backcast(config, stocks), config.calibration.tolerance)
@@ -192,8 +193,8 @@ def backcast(run_dir: Path, scenario: str | None) -> None:
         wsw-sim run configs/national_2016.toml --reps 200 --seed 2016 --out runs
         wsw-sim backcast runs/national_2016-2016
     """
-    from sim.backcast import backcast_run
-    from sim.runfolder import run_config
+    from sim.checks.backcast import backcast_run
+    from sim.runs.folder import run_config
 
     config = run_config(run_dir)
     if config.calibration is None:
@@ -215,7 +216,7 @@ def calibrate(config: Path) -> None:
     Example:
         wsw-sim calibrate configs/national_2016.toml
     """
-    from sim.calibration import calibrate as fit
+    from sim.checks.calibration import calibrate as fit
 
     result = fit(load_config(config))
     click.echo(f"population.age.mean_years      = {result.start_mean_years:.2f}")
@@ -257,7 +258,7 @@ def import_(file: Path, out: Path, mapping: Path | None, reference_date: Any) ->
         export WSW_SIM_SALT="$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
         wsw-sim import personeel_2019.csv --out data/population_2019.parquet
     """
-    from sim.personnel import import_to_parquet, summary
+    from sim.inputs.personnel import import_to_parquet, summary
 
     reference = reference_date.date() if reference_date is not None else None
     result = import_to_parquet(file, out, mapping, reference)
@@ -420,10 +421,10 @@ def run(
             --executor dask --scheduler tcp://10.0.0.5:8786
     """
     if executor != "dask" and (workers or 0) > 1:
-        from sim.workers import warm_up
+        from sim.runs.workers import warm_up
 
         warm_up()  # the workers' imports, beside ours
-    from sim import batch
+    from sim.runs import batch
 
     if resume is not None:
         extra = [

@@ -26,11 +26,11 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from sim import schema
-from sim.config import Config, OrganisationParams, Partition
 from sim.domain import BEGELEID, BESCHUT, WORK_FORMS
-from sim.organisations import fte_at, fte_years
-from sim.tally import by_name, labels
+from sim.inputs.config import Config, OrganisationParams, Partition
+from sim.model.organisations import fte_at, fte_years
+from sim.model.tally import by_name, labels
+from sim.runs import schema
 
 COST_COLUMNS = (
     "wage_cost_eur",

@@ -18,8 +18,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.config import Config, ConfigError, PopulationConfig
 from sim.domain import DISABILITY_TYPES, SEXES, WORK_FORMS
+from sim.errors import ConfigError
+from sim.inputs.config import Config, PopulationConfig
+from sim.model.retirement import build_aow_table, retirement_month
 
 
 def month_index(d: date) -> int:
@@ -122,8 +124,6 @@ def fit_age_distribution(
 
 def _oldest_before_aow_months(config: Config, start: int, cap_months: int) -> int:
     """The oldest age (months, at most `cap_months`) at `start` of somebody whose AOW date is after `start`."""
-    from sim.demography import build_aow_table, retirement_month  # demography imports this module
-
     ages = np.arange(cap_months, -1, -1)
     retires = retirement_month(start - ages, build_aow_table(config.demography.aow))
     after = np.flatnonzero(retires > start)
@@ -241,7 +241,7 @@ def population_table(pop: Population) -> pa.Table:
 
 def write_population(pop: Population, path: str | Path) -> None:
     """Write atomically: a temporary file in the same folder, renamed into place."""
-    from sim.store import atomic_write_parquet
+    from sim.runs.store import atomic_write_parquet
 
     atomic_write_parquet(population_table(pop), Path(path))
 

@@ -10,7 +10,7 @@ The scenario lives in the folder name only (hive partitioning), not as a column 
 pyarrow.dataset (partitioning="hive"), pandas.read_parquet and DuckDB (with or without hive_partitioning)
 all read the same `scenario` column, whereas a column stored twice makes pandas refuse to merge a string
 column with its dictionary-typed partition. `read_table` gives a table back in its full schema
-(`sim.schema`), scenario first, with field and file metadata.
+(`sim.runs.schema`), scenario first, with field and file metadata.
 
 Every file is written under a hidden temporary name, fsynced and renamed: a reader, or a resumed run, never
 sees a half-written file under a final name. Readers skip the hidden names (pyarrow and pandas ignore names
@@ -38,8 +38,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim import schema
-from sim.config import Config, ConfigError, config_from_dict
+from sim.runs import schema
+from sim.inputs.config import Config, config_from_dict
+from sim.errors import ConfigError
 
 COMPRESSION = "zstd"
 MANIFEST = "manifest.json"
@@ -134,7 +135,7 @@ def chunk_table(table: str, pieces: Sequence[pa.Table], in_key_order: bool = Fal
 
     Sorting by the keys makes a file's bytes depend only on which replications it holds, never on the order
     in which they were computed. `in_key_order`: the caller vouches that the rows are in key order already
-    (`sim.replication.collect` makes them so, and a test holds it to that), and they are not checked.
+    (`sim.model.replication.collect` makes them so, and a test holds it to that), and they are not checked.
     """
     data = pa.concat_tables([schema.conform(table, p) for p in pieces]) if pieces else schema.empty(table)
     order = None if in_key_order else key_order(data, [k for k in schema.KEYS[table] if k != PARTITION])
@@ -145,7 +146,7 @@ def chunk_table(table: str, pieces: Sequence[pa.Table], in_key_order: bool = Fal
 
 def key_order(data: pa.Table, keys: Sequence[str]) -> np.ndarray | None:
     """The row order that sorts `data` by `keys` (strings by code point, as Arrow sorts them), or None when
-    the rows are in that order already (as `sim.replication.collect` makes them: checking costs one pass)."""
+    the rows are in that order already (as `sim.model.replication.collect` makes them: checking costs one pass)."""
     if data.num_rows < 2:
         return None
     columns = []

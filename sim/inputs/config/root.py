@@ -23,7 +23,7 @@ from sim.inputs.config.fields import (
 )
 from sim.inputs.config.organisations import MoneyConfig, OrganisationsConfig, ScenarioConfig, ViabilityConfig
 from sim.inputs.config.population import Horizon, PopulationConfig
-from sim.inputs.parameters import get_at, path_parts, with_value
+from sim.inputs.paths import get_at, path_parts, with_value
 
 # ---------------------------------------------------------------------------------------------- config
 

@@ -24,7 +24,8 @@ from batch_runs import SMOKE, cli, command, data_files, env, hidden_files
 from click.testing import CliRunner
 
 from sim.inputs.config import load_config
-from sim.runs import batch, store
+from sim.runs import batch, executors, folder, plan, store
+from sim.runs.chunks import ChunkDone, ChunkTask
 from wsw_sim.cli import cli as wsw_sim
 
 REPS = 12
@@ -46,7 +47,7 @@ def run_args(out: Path, workers: int) -> list[str | Path]:
 
 
 def manifest(run_dir: Path) -> dict[str, Any]:
-    return dict(json.loads((run_dir / store.MANIFEST).read_text()))
+    return dict(json.loads((run_dir / folder.MANIFEST).read_text()))
 
 
 def chunk_files(files: dict[str, bytes], chunk: int) -> dict[str, bytes]:
@@ -166,13 +167,13 @@ def test_a_worker_dying_between_chunks_costs_no_chunk_that_was_not_in_flight(
     # The pool can break while no chunk of the dead worker is in flight: then submitting the next chunk
     # raises. That chunk never ran, so it must go to the next pool, not fail (nor crash the coordinator).
     config = load_config(SMOKE)
-    scenarios = batch.select_scenarios(config, None)
+    scenarios = plan.select_scenarios(config, None)
     text = SMOKE.read_text()
-    chunks = batch.plan_chunks(REPS, CHUNK)
-    tasks = [batch.ChunkTask(str(tmp_path), text, str(SMOKE), SEED, scenarios, c) for c in chunks]
+    chunks = plan.plan_chunks(REPS, CHUNK)
+    tasks = [ChunkTask(str(tmp_path), text, str(SMOKE), SEED, scenarios, c) for c in chunks]
     reports: list[tuple[int, str | None]] = []
 
-    def report(task: batch.ChunkTask, done: batch.ChunkDone | None, error: str | None, tb: str) -> None:
+    def report(task: ChunkTask, done: ChunkDone | None, error: str | None, tb: str) -> None:
         reports.append((task.chunk.id, error))
         if len(reports) == 1:
             victim = multiprocessing.active_children()[0]
@@ -180,10 +181,10 @@ def test_a_worker_dying_between_chunks_costs_no_chunk_that_was_not_in_flight(
             victim.join(10)
             time.sleep(1)  # the pool's manager thread marks the pool broken before the next submit
 
-    batch._run_pool(tasks, 2, report)
+    executors.run_pool(tasks, 2, report)
     assert sorted(chunk for chunk, _ in reports) == list(range(6))
     failed = [chunk for chunk, error in reports if error is not None]
-    assert all(error == batch.WORKER_DIED for _, error in reports if error is not None)
+    assert all(error == executors.WORKER_DIED for _, error in reports if error is not None)
     first = reports[0][0]  # 0 or 1: the two workers start on chunks 0 and 1
     assert set(failed) <= {0, 1} - {first}  # at most the chunk that was running beside the first finished one
     done = [chunk for chunk, error in reports if error is None]

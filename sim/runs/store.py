@@ -5,8 +5,9 @@ sees a half-written file under a final name. Readers skip the hidden names (pyar
 starting with '.', DuckDB's `*.parquet` glob does not match the '.tmp' suffix). A process killed while
 writing leaves at most such a temporary file, which the next session removes (`remove_temp_files`).
 
-Portable: the lock is `filelock`'s (flock where there is one, else a marker file whose dead owner is
-detected), and nothing here needs `fcntl`, `os.pread` or `os.fchmod`.
+Portable (Linux, macOS, Windows): the lock is `filelock`'s (flock where there is one, the OS file lock on
+Windows, else a marker file whose dead owner is detected); nothing here imports `fcntl` or uses `os.pread`,
+and `os.fchmod` only where it exists.
 """
 
 from __future__ import annotations

@@ -111,3 +111,22 @@ def test_files_that_also_carry_the_scenario_read_the_same(tmp_path: Path) -> Non
         assert folder.read_table(plain, table).equals(folder.read_table(carried, table))
     frame = folder.read_frame(carried, "stocks")
     assert set(frame["scenario"]) == {"shared", "per_municipality"}
+
+
+def test_analysis_reads_run_folders_without_the_model_and_sim_never_imports_analysis() -> None:
+    import subprocess
+    import sys
+
+    from batch_runs import ROOT, env
+
+    script = (
+        "import importlib, pkgutil, sys, analysis\n"
+        "for info in pkgutil.walk_packages(analysis.__path__, 'analysis.'):\n"
+        "    importlib.import_module(info.name)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'simpy' or m.startswith('sim.model')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], env=env(), capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+    for path in (ROOT / "sim").rglob("*.py"):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        assert not [line for line in lines if line.strip().startswith(("import analysis", "from analysis"))], path

@@ -7,7 +7,7 @@ comparisons, charts and the HTML report. Never imports SimPy: a run folder is al
 """
 
 from analysis.compare import Period, compare, npv, paired_differences
-from analysis.load import RunError, load, manifest, query
+from analysis.load import RunError, config, load, manifest, query
 from analysis.summary import Thresholds, describe, summarise, viability, with_total
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "RunError",
     "Thresholds",
     "compare",
+    "config",
     "describe",
     "load",
     "manifest",

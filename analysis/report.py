@@ -25,6 +25,7 @@ import pandas as pd
 from analysis import charts
 from analysis.compare import Period, paired_differences, period_totals
 from analysis.load import RunError, has_table, load, manifest
+from analysis.load import config as run_config
 from analysis.summary import TOTAL, Thresholds, summarise, viability, with_total
 from analysis.translations import LANGUAGES, Lang, euros, number, percent, thousands, translate
 from sim.runs.store import atomic_write_text
@@ -470,7 +471,7 @@ def build_context(
                 )
             )
 
-    thresholds = Thresholds.from_manifest(man)
+    thresholds = Thresholds.of(run_config(run_dir))
     rule = fmt.t(
         "viability_rule",
         min_persons=number(thresholds.min_persons, lang),

@@ -11,14 +11,15 @@ precisely the batch pins down the mean.
 from __future__ import annotations
 
 import math
-import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+
+from sim.inputs.config import Config, ViabilityConfig
 
 TOTAL = "total"
 """The label of the row that adds up all municipalities (or organisations)."""
@@ -177,44 +178,33 @@ def quantiles_by(
 # ------------------------------------------------------------------------------------- viability
 
 
+_VIABILITY_DEFAULTS = ViabilityConfig()
+
+
 @dataclass(frozen=True)
 class Thresholds:
     """When an organisation is judged too small to stand.
 
     `min_persons`: fewer Wsw employees than this at 31 December; `max_overhead_eur_per_se`: more overhead
-    per average SE than this over the year. The defaults (100 persons, 5,000 EUR per SE) are assumptions that
-    mirror the defaults of the config's `[viability]` table; `from_config` says whether the run's config set
-    them.
+    per average SE than this over the year. They come from the config's `[viability]` table
+    (`sim.inputs.config.ViabilityConfig`, which holds the defaults too); `from_config` says whether the run's
+    config set them.
     """
 
-    min_persons: float = 100.0
-    max_overhead_eur_per_se: float = 5000.0
+    min_persons: float = _VIABILITY_DEFAULTS.min_persons
+    max_overhead_eur_per_se: float = _VIABILITY_DEFAULTS.max_overhead_eur_per_se
     from_config: bool = False
 
     @classmethod
-    def from_manifest(cls, manifest: Mapping[str, Any]) -> Thresholds:
-        """The thresholds in the `[viability]` table of the manifest's config text, else the defaults."""
-        text = manifest.get("config_toml")
-        if not isinstance(text, str):
+    def of(cls, config: Config | None) -> Thresholds:
+        """The thresholds of a run's typed config (`analysis.config(run_dir)`); the defaults when it has none."""
+        if config is None:
             return cls()
-        try:
-            viability = tomllib.loads(text).get("viability")
-        except tomllib.TOMLDecodeError:
-            return cls()
-        if not isinstance(viability, dict):
-            return cls()
-        defaults = cls()
-
-        def number(key: str, default: float) -> float:
-            value = viability.get(key, default)
-            if isinstance(value, dict):  # a documented parameter { value = ..., note = ... }
-                value = value.get("value", default)
-            return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else default
-
+        viability = config.viability
         return cls(
-            min_persons=number("min_persons", defaults.min_persons),
-            max_overhead_eur_per_se=number("max_overhead_eur_per_se", defaults.max_overhead_eur_per_se),
-            from_config=True,
+            min_persons=float(viability.min_persons),
+            max_overhead_eur_per_se=float(viability.max_overhead_eur_per_se),
+            from_config="viability" in config.model_fields_set,
         )
 
 

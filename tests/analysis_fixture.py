@@ -93,7 +93,10 @@ def build_run(
         "root_seed": ROOT_SEED,
         "replications": replications,
         "scenarios": scenarios or ["shared", "per_municipality", "merge_2027"],
-        "chunks": -(-replications // chunk_size),
+        "chunks": [
+            {"id": i, "first": first, "last": min(first + chunk_size, replications) - 1, "status": "done"}
+            for i, first in enumerate(range(0, replications, chunk_size))
+        ],
         "status": "complete",
     }
     if population_sha256 is not None:

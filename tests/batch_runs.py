@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from sim.runs import schema, store
+from sim.runs import folder, schema, store
 
 ROOT = Path(__file__).resolve().parent.parent
 SMOKE = ROOT / "configs" / "smoke.toml"
@@ -35,7 +35,7 @@ def cli(*args: str | Path, hooks: bool = False, timeout: float = 120, **extra: s
 
 
 def tables(run_dir: Path) -> dict[str, pa.Table]:
-    return {name: store.read_table(run_dir, name) for name in schema.TABLES}
+    return {name: folder.read_table(run_dir, name) for name in schema.TABLES}
 
 
 def data_files(run_dir: Path) -> dict[str, bytes]:
@@ -48,4 +48,4 @@ def data_files(run_dir: Path) -> dict[str, bytes]:
 
 
 def hidden_files(run_dir: Path) -> list[Path]:
-    return [p for p in run_dir.rglob(".*") if p.name != store.LOCK]
+    return [p for p in run_dir.rglob(".*") if p.name not in (folder.LOCK, store.OWNER)]

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from analysis_fixture import build_run
 
-from analysis.load import RunError, has_table, load, manifest, query, scenarios
+from analysis.load import RunError, config, has_table, load, manifest, query, scenarios
+from sim.errors import ConfigError
 from sim.runs.schema import TABLES
 
 
@@ -39,7 +40,7 @@ def test_columns_and_filters(runs: tuple[Path, Path]) -> None:
     assert set(df["scenario"]) == {"shared"}
     both = load(run, "stocks", filters={"scenario": ["shared", "merge_2027"], "year": 2025})
     assert set(both["scenario"]) == {"shared", "merge_2027"} and set(both["year"]) == {2025}
-    with pytest.raises(RunError, match="no column 'nope'"):
+    with pytest.raises(ConfigError, match="no column 'nope'"):
         load(run, "stocks", columns=["nope"])
 
 
@@ -73,16 +74,25 @@ def test_manifest_and_scenarios(runs: tuple[Path, Path]) -> None:
 
 
 def test_bad_run_folders(tmp_path: Path) -> None:
-    with pytest.raises(RunError, match="no such directory"):
+    """One error type, the one every reader of a run folder raises (exit 2 on the command line), naming it."""
+    with pytest.raises(ConfigError, match="no such directory"):
         manifest(tmp_path / "missing")
-    with pytest.raises(RunError, match=r"no manifest\.json"):
+    with pytest.raises(ConfigError, match=r"no manifest\.json"):
         load(tmp_path, "stocks")
     (tmp_path / "manifest.json").write_text("{not json", encoding="utf-8")
-    with pytest.raises(RunError, match="cannot be read"):
+    with pytest.raises(ConfigError, match=r"manifest\.json: cannot be read"):
         manifest(tmp_path)
     (tmp_path / "manifest.json").write_text(json.dumps({"run_id": "x"}), encoding="utf-8")
-    with pytest.raises(RunError, match="unknown table"):
+    with pytest.raises(ConfigError, match="config_toml: is not a wsw-sim manifest"):
+        manifest(tmp_path)
+    with pytest.raises(ConfigError, match="unknown table"):
         load(tmp_path, "nope")
+    assert issubclass(RunError, ConfigError)
+
+
+def test_config_is_the_typed_config_of_the_run(runs: tuple[Path, Path]) -> None:
+    typed = config(runs[0])
+    assert typed.name == "smoke" and "merge_2027" in typed.scenario_names
 
 
 def test_temporary_files_are_ignored(runs: tuple[Path, Path], tmp_path: Path) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import tomllib
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -171,9 +173,16 @@ def test_viability_distribution() -> None:
     assert (b["first_year_exists"], b["last_year_exists"], b["failing"]) == (2022, 2023, 0)
 
 
-def test_thresholds_from_the_config_text() -> None:
-    text = 'name = "x"\n[viability]\nmin_persons = 60\nmax_overhead_eur_per_se = { value = 7000, note = "a" }\n'
-    t = Thresholds.from_manifest({"config_toml": text})
+def test_thresholds_from_the_typed_config() -> None:
+    from sim.inputs.config import ViabilityConfig, config_from_dict
+
+    smoke = tomllib.loads((Path(__file__).resolve().parent.parent / "configs" / "smoke.toml").read_text())
+    smoke["viability"] = {"min_persons": 60, "max_overhead_eur_per_se": {"value": 7000, "note": "a"}}
+    t = Thresholds.of(config_from_dict(smoke))
     assert (t.min_persons, t.max_overhead_eur_per_se, t.from_config) == (60, 7000, True)
-    default = Thresholds.from_manifest({"config_toml": 'name = "x"\n'})
+    del smoke["viability"]
+    default = Thresholds.of(config_from_dict(smoke))
     assert (default.min_persons, default.max_overhead_eur_per_se, default.from_config) == (100, 5000, False)
+    # the defaults are the config's own, not repeated here
+    assert (default.min_persons, default.max_overhead_eur_per_se) == tuple(ViabilityConfig().model_dump().values())
+    assert Thresholds.of(None) == default

@@ -12,7 +12,7 @@ from batch_runs import SMOKE, data_files, tables
 from click.testing import CliRunner, Result
 
 from sim.errors import ConfigError
-from sim.runs import batch, store
+from sim.runs import batch, folder, plan, store
 from wsw_sim.cli import cli as wsw_sim
 
 REPS = 12
@@ -29,11 +29,11 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_plan_chunks_covers_every_replication_once() -> None:
-    chunks = batch.plan_chunks(10, 3)
+    chunks = plan.plan_chunks(10, 3)
     assert [(c.first, c.last) for c in chunks] == [(0, 2), (3, 5), (6, 8), (9, 9)]
-    assert batch.plan_chunks(3, 50) == [batch.Chunk(0, 0, 2)]
-    assert batch.default_chunk_size(10) == 1 and batch.default_chunk_size(1000) == 25
-    assert batch.default_chunk_size(100_000) == batch.MAX_DEFAULT_CHUNK
+    assert plan.plan_chunks(3, 50) == [plan.Chunk(0, 0, 2)]
+    assert plan.default_chunk_size(10) == 1 and plan.default_chunk_size(1000) == 25
+    assert plan.default_chunk_size(100_000) == plan.MAX_DEFAULT_CHUNK
 
 
 def test_two_workers_write_the_same_bytes_as_one(reference: Path, tmp_path: Path) -> None:
@@ -76,7 +76,7 @@ def test_parameters_drawn_per_replication_land_in_the_store(tmp_path: Path) -> N
     config = tmp_path / "uncertain.toml"
     config.write_text(text)
     result = batch.start_run(config, 6, SEED, tmp_path / "runs", chunk_size=4, workers=1)
-    params = store.read_table(result.run_dir, "parameters").to_pylist()
+    params = folder.read_table(result.run_dir, "parameters").to_pylist()
     assert {p["parameter"] for p in params} == {"demography.mortality.excess_multiplier"}
     by_rep: dict[int, set[float]] = {}
     for p in params:
@@ -89,7 +89,7 @@ def test_parameters_drawn_per_replication_land_in_the_store(tmp_path: Path) -> N
 
 
 def test_manifest_describes_the_run(reference: Path) -> None:
-    manifest = store.read_manifest(reference)
+    manifest = folder.read_manifest(reference).as_dict()
     for key in ("run_id", "created", "package_version", "git_commit", "config_path", "config_toml", "config_sha256",
                 "population_sha256", "root_seed", "replications", "scenarios", "chunk_size", "executor", "workers",
                 "status", "chunks", "timings", "schema_version"):  # fmt: skip
@@ -103,7 +103,7 @@ def test_manifest_describes_the_run(reference: Path) -> None:
         (9, 11, "done"),
     ]
     assert manifest["scenarios"] == ["shared", "per_municipality"]
-    config = store.run_config(reference)
+    config = folder.run_config(reference)
     assert config.name == "smoke" and config.scenario_names == ("shared", "per_municipality")
 
 
@@ -154,11 +154,11 @@ def test_command_refuses_bad_input_with_exit_2(tmp_path: Path) -> None:
 
 
 def test_resuming_a_complete_run_runs_nothing(reference: Path) -> None:
-    before = json.loads((reference / store.MANIFEST).read_text())
+    before = json.loads((reference / folder.MANIFEST).read_text())
     done = cli("run", "--resume", reference)
     assert done.exit_code == 0, done.stderr
     assert "0 replications" in done.stderr and done.stdout.strip().splitlines()[-1] == str(reference)
-    after = json.loads((reference / store.MANIFEST).read_text())
+    after = json.loads((reference / folder.MANIFEST).read_text())
     assert after["chunks"] == before["chunks"] and len(after["sessions"]) == len(before["sessions"]) + 1
 
 
@@ -176,8 +176,8 @@ def test_dask_executor_writes_the_same_bytes_as_local(reference: Path, tmp_path:
             scheduler=cluster.scheduler_address,
         )
     assert result.status == "complete", result.failed
-    manifest = store.read_manifest(result.run_dir)
-    assert manifest["executor"] == "dask" and manifest["sessions"][0]["workers"] == 2
+    manifest = folder.read_manifest(result.run_dir)
+    assert manifest.executor == "dask" and manifest.sessions[0]["workers"] == 2
     assert data_files(result.run_dir) == data_files(reference)
 
 
@@ -187,6 +187,6 @@ def test_dask_without_a_scheduler_is_bad_input(tmp_path: Path) -> None:
 
 
 def test_config_text_in_the_manifest_rebuilds_the_config(reference: Path) -> None:
-    manifest = store.read_manifest(reference)
-    assert tomllib.loads(manifest["config_toml"])["name"] == "smoke"
-    assert store.sha256_bytes(manifest["config_toml"].encode()) == manifest["config_sha256"]
+    manifest = folder.read_manifest(reference)
+    assert tomllib.loads(manifest.config_toml)["name"] == "smoke"
+    assert store.sha256_bytes(manifest.config_toml.encode()) == manifest.config_sha256

@@ -1,4 +1,5 @@
-"""Faults a batch must survive: a failing chunk, kill -9, a killed worker, SIGTERM, a read-only or full disk.
+"""Faults a batch must survive: a failing chunk, kill -9, a killed worker, SIGTERM (also mid-write), a read-only
+or full disk, and a done chunk whose files were lost or spoilt afterwards (resume checks the disk).
 
 Faults are injected from outside `sim`: tests/fault_hooks.py runs the command with a replication that raises
 or hangs (so that the test can kill the process at a known point), or a test monkeypatches the writer.
@@ -24,7 +25,8 @@ from batch_runs import SMOKE, cli, command, data_files, env, hidden_files
 from click.testing import CliRunner
 
 from sim.inputs.config import load_config
-from sim.runs import batch, store
+from sim.runs import batch, chunks, executors, folder, plan, store
+from sim.runs.chunks import ChunkDone, ChunkTask
 from wsw_sim.cli import cli as wsw_sim
 
 REPS = 12
@@ -46,7 +48,7 @@ def run_args(out: Path, workers: int) -> list[str | Path]:
 
 
 def manifest(run_dir: Path) -> dict[str, Any]:
-    return dict(json.loads((run_dir / store.MANIFEST).read_text()))
+    return dict(json.loads((run_dir / folder.MANIFEST).read_text()))
 
 
 def chunk_files(files: dict[str, bytes], chunk: int) -> dict[str, bytes]:
@@ -166,13 +168,13 @@ def test_a_worker_dying_between_chunks_costs_no_chunk_that_was_not_in_flight(
     # The pool can break while no chunk of the dead worker is in flight: then submitting the next chunk
     # raises. That chunk never ran, so it must go to the next pool, not fail (nor crash the coordinator).
     config = load_config(SMOKE)
-    scenarios = batch.select_scenarios(config, None)
+    scenarios = plan.select_scenarios(config, None)
     text = SMOKE.read_text()
-    chunks = batch.plan_chunks(REPS, CHUNK)
-    tasks = [batch.ChunkTask(str(tmp_path), text, str(SMOKE), SEED, scenarios, c) for c in chunks]
+    chunks = plan.plan_chunks(REPS, CHUNK)
+    tasks = [ChunkTask(str(tmp_path), text, str(SMOKE), SEED, scenarios, c) for c in chunks]
     reports: list[tuple[int, str | None]] = []
 
-    def report(task: batch.ChunkTask, done: batch.ChunkDone | None, error: str | None, tb: str) -> None:
+    def report(task: ChunkTask, done: ChunkDone | None, error: str | None, tb: str) -> None:
         reports.append((task.chunk.id, error))
         if len(reports) == 1:
             victim = multiprocessing.active_children()[0]
@@ -180,10 +182,10 @@ def test_a_worker_dying_between_chunks_costs_no_chunk_that_was_not_in_flight(
             victim.join(10)
             time.sleep(1)  # the pool's manager thread marks the pool broken before the next submit
 
-    batch._run_pool(tasks, 2, report)
+    executors.run_pool(tasks, 2, report)
     assert sorted(chunk for chunk, _ in reports) == list(range(6))
     failed = [chunk for chunk, error in reports if error is not None]
-    assert all(error == batch.WORKER_DIED for _, error in reports if error is not None)
+    assert all(error == executors.WORKER_DIED for _, error in reports if error is not None)
     first = reports[0][0]  # 0 or 1: the two workers start on chunks 0 and 1
     assert set(failed) <= {0, 1} - {first}  # at most the chunk that was running beside the first finished one
     done = [chunk for chunk, error in reports if error is None]
@@ -278,3 +280,132 @@ def test_a_full_disk_before_the_first_chunk_is_exit_2_and_leaves_nothing(
     assert done.exit_code == 2, done.output
     assert f"error: {out}: cannot be written (No space left on device)" in done.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+# ---------------------------------------------------------------------- what is on disk, not what was said
+
+
+def _complete_copy(reference_dir: Path, into: Path) -> Path:
+    run_dir = into / "r"
+    shutil.copytree(reference_dir, run_dir)
+    return run_dir
+
+
+@pytest.fixture(scope="module")
+def reference_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("reference-folder")
+    return batch.start_run(SMOKE, REPS, SEED, out, run_id="ref", chunk_size=CHUNK).run_dir
+
+
+def _damaged_files() -> dict[str, Any]:
+    """Ways a done chunk's file can be lost or spoilt after the manifest recorded it."""
+
+    def missing(path: Path) -> None:
+        path.unlink()
+
+    def cut_short(path: Path) -> None:
+        path.write_bytes(path.read_bytes()[:100])
+
+    def emptied(path: Path) -> None:  # a readable Parquet file of the right schema, without its rows
+        table = path.parent.parent.name
+        pq.write_table(folder.file_schema(table).empty_table(), path)
+
+    return {"missing": missing, "cut_short": cut_short, "emptied": emptied}
+
+
+@pytest.mark.parametrize("how", list(_damaged_files()))
+def test_resume_runs_again_a_done_chunk_whose_file_is_damaged(
+    tmp_path: Path, reference_dir: Path, reference: dict[str, bytes], how: str
+) -> None:
+    run_dir = _complete_copy(reference_dir, tmp_path)
+    victim = folder.chunk_path(run_dir, "stocks", "shared", 2)
+    _damaged_files()[how](victim)
+    assert manifest(run_dir)["chunks"][2]["status"] == "done"  # the manifest still says so
+    done = cli("run", "--resume", run_dir)
+    assert done.returncode == 0, done.stderr
+    why = {"missing": f"{victim} is missing", "cut_short": f"{victim} cannot be read"}.get(how, "chunk 2's files hold")
+    assert f"note: chunk 2 runs again: {why}" in done.stderr
+    assert "complete: 2 replications" in done.stderr  # chunk 2 only
+    assert data_files(run_dir) == reference
+    assert manifest(run_dir)["sessions"][-1]["redone"][0].startswith(f"chunk 2 runs again: {why}")
+
+
+def test_resume_checks_every_file_of_a_done_chunk(tmp_path: Path, reference_dir: Path) -> None:
+    run_dir = _complete_copy(reference_dir, tmp_path)
+    m = folder.read_manifest(run_dir)
+    scenarios = m.scenarios
+    assert all(chunks.damage(run_dir, entry, scenarios) is None for entry in m.chunks)
+    for path in folder.chunk_paths(run_dir, 4, scenarios):
+        saved = path.read_bytes()
+        path.unlink()
+        assert chunks.damage(run_dir, m.chunks[4], scenarios) == f"{path} is missing"
+        path.write_bytes(saved)
+    assert chunks.damage(run_dir, m.chunks[4], scenarios) is None
+
+
+def start_hanging_write(out: Path, workers: int, pidfile: Path) -> subprocess.Popen[str]:
+    """Start a batch whose chunk 3 stops half-way through writing its first finance file."""
+    proc = subprocess.Popen(
+        command(*run_args(out, workers), hooks=True),
+        env=env(WSW_TEST_HANG_WRITE_REPLICATION="6", WSW_TEST_PIDFILE=str(pidfile)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 90
+    while not pidfile.exists():
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the batch never began writing chunk 3"
+        time.sleep(0.05)
+    return proc
+
+
+def _half_files(run_dir: Path) -> list[Path]:
+    """Temporary files holding the first bytes of a chunk file that was being written."""
+    return [p for p in run_dir.rglob(f"*{folder.TEMP_SUFFIX}") if p.read_bytes().startswith(b"PAR1 the first")]
+
+
+def assert_no_bad_final_file(run_dir: Path) -> None:
+    for path in run_dir.rglob("part-*.parquet"):
+        pq.read_metadata(path)  # every file under a final name is a whole Parquet file
+
+
+@pytest.mark.parametrize(("workers", "target"), [(1, "coordinator"), (2, "coordinator"), (2, "worker")])
+def test_sigterm_during_a_write_leaves_no_half_file_and_the_run_resumes(
+    tmp_path: Path, reference: dict[str, bytes], workers: int, target: str
+) -> None:
+    pidfile = tmp_path / "writer.pid"
+    proc = start_hanging_write(tmp_path, workers, pidfile)
+    writer = int(pidfile.read_text())
+    run_dir = tmp_path / "r"
+    assert len(_half_files(run_dir)) == 1  # caught in the act: the half file exists, under a hidden name
+    assert chunk_files(data_files(run_dir), 3)  # and chunk 3's first files are already in place
+    os.kill(proc.pid if target == "coordinator" else writer, signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=90)
+    assert proc.returncode == 1 and "Traceback" not in stderr, stderr
+    assert gone(writer)
+    assert _half_files(run_dir) == [] and hidden_files(run_dir) == []
+    assert chunk_files(data_files(run_dir), 3) == {}  # the chunk's finished files went with it
+    assert_no_bad_final_file(run_dir)
+    # SIGTERM to the coordinator stops the batch; to a worker, it fails that worker's chunk and the rest go on
+    status = "interrupted" if target == "coordinator" else "failed"
+    assert manifest(run_dir)["status"] == status and f"incomplete ({status})" in stderr
+    assert manifest(run_dir)["chunks"][3]["status"] != "done"
+    if target == "worker":
+        assert f"3 (replications 6-7: {executors.WORKER_DIED})" in stderr
+    assert_done_chunks_intact(run_dir, reference)
+    resume_equals_reference(run_dir, reference)
+
+
+def test_sigkill_during_a_write_leaves_only_a_hidden_half_file_and_the_run_resumes(
+    tmp_path: Path, reference: dict[str, bytes]
+) -> None:
+    pidfile = tmp_path / "writer.pid"
+    proc = start_hanging_write(tmp_path, 1, pidfile)
+    proc.kill()
+    proc.communicate(timeout=30)
+    run_dir = tmp_path / "r"
+    assert len(_half_files(run_dir)) == 1  # nothing could clean up after kill -9 ...
+    assert_no_bad_final_file(run_dir)  # ... yet no final name holds a half file
+    assert manifest(run_dir)["chunks"][3]["status"] == "pending"
+    resume_equals_reference(run_dir, reference)

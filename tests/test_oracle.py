@@ -164,7 +164,7 @@ def test_a_batch_of_smoke_agrees_with_the_oracle(tmp_path):
     assert ran.exit_code == 0, ran.output
     run_dir = Path(ran.output.strip().splitlines()[-1])
     model = Model.prepare(load_config(SMOKE))
-    from sim.runs.folder import read_table
+    from sim.runs.folder import read_frame as read_table
 
     result = validate(model, read_table(run_dir, "stocks"), read_table(run_dir, "flows"))
     assert result.skipped == {}
@@ -230,7 +230,7 @@ def test_the_oracle_says_where_it_does_not_apply():
 
 
 def test_a_run_folder_reads_the_same_whether_the_files_carry_the_scenario_or_not(tmp_path):
-    from sim.runs.folder import read_table
+    from sim.runs.folder import read_frame as read_table
 
     keys = ["scenario", "replication", "year", "municipality", "work_form"]
     frames = []

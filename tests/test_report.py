@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
-from analysis_fixture import build_run
+from analysis_fixture import build_run, config_text
 from click.testing import CliRunner
 
 from analysis import charts
@@ -126,7 +126,7 @@ def _tiny_run(parent: Path, population_sha256: str | None) -> Path:
                     rows[key].append(value)
     table = schema.conform("stocks", pa.Table.from_pydict(rows))
     atomic_write_parquet(table, run / "stocks" / "scenario=shared" / "part-00000.parquet")
-    manifest = {"run_id": "tiny", "scenarios": ["shared"], "config_toml": 'name = "tiny"\n', "root_seed": 1}
+    manifest = {"run_id": "tiny", "scenarios": ["shared"], "config_toml": config_text(), "root_seed": 1}
     if population_sha256:
         manifest["population_sha256"] = population_sha256
     (run / "manifest.json").write_text(json.dumps(manifest))

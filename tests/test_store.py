@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from sim.errors import ConfigError
 from sim.inputs.config import load_config
-from sim.runs import batch, schema, store
+from sim.runs import batch, folder, schema, store
 
 
 @pytest.fixture(scope="module")
@@ -37,25 +37,25 @@ def test_files_keep_schema_and_metadata(run_dir: Path) -> None:
     for path in files:
         table = path.parent.parent.name
         written = pq.read_schema(path)
-        assert written.equals(store.file_schema(table), check_metadata=True), path
+        assert written.equals(folder.file_schema(table), check_metadata=True), path
         assert written.metadata[b"wsw_sim.table"] == table.encode()
         assert written.metadata[b"wsw_sim.schema_version"] == str(schema.SCHEMA_VERSION).encode()
         assert "scenario" not in written.names  # it is the folder name
         assert pq.ParquetFile(path).metadata.row_group(0).column(0).compression == "ZSTD"
-    assert all(p.stat().st_mode & 0o044 == 0o044 for p in [*files, run_dir / store.MANIFEST])  # others may read
+    assert all(p.stat().st_mode & 0o044 == 0o044 for p in [*files, run_dir / folder.MANIFEST])  # others may read
     unit = pq.read_schema(run_dir / "stocks" / "scenario=shared" / "part-00000.parquet").field("se").metadata
     assert unit == {b"unit": b"SE", b"description": b"standaardeenheden: contract size summed over persons"}
 
 
 def test_read_table_gives_the_full_schema_back(run_dir: Path) -> None:
     for name, full in schema.TABLES.items():
-        table = store.read_table(run_dir, name)
+        table = folder.read_table(run_dir, name)
         assert table.schema.equals(full, check_metadata=True), name
         assert set(table.column("scenario").to_pylist()) <= {"shared", "per_municipality"}
         keys = table.select(list(schema.KEYS[name])).to_pylist()
         assert keys == sorted(keys, key=lambda row: tuple(row.values()))
         assert len({tuple(k.values()) for k in keys}) == len(keys), f"{name}: keys identify rows"
-    stocks = store.read_table(run_dir, "stocks")
+    stocks = folder.read_table(run_dir, "stocks")
     assert sorted(set(stocks.column("replication").to_pylist())) == [0, 1, 2, 3, 4]
 
 
@@ -71,12 +71,12 @@ def _duckdb(sql: str) -> pa.Table:
 
 @pytest.mark.parametrize("name", list(schema.TABLES))
 def test_pyarrow_pandas_and_duckdb_read_every_table(run_dir: Path, name: str) -> None:
-    want = _rows(store.read_table(run_dir, name), name)
-    folder = run_dir / name
-    by_pyarrow = ds.dataset(folder, partitioning="hive").to_table()
+    want = _rows(folder.read_table(run_dir, name), name)
+    table_dir = run_dir / name
+    by_pyarrow = ds.dataset(table_dir, partitioning="hive").to_table()
     assert by_pyarrow.schema.field("scenario").type == pa.string()
-    by_pandas = pa.Table.from_pandas(pd.read_parquet(folder).astype({"scenario": str}), preserve_index=False)
-    glob = f"{folder}/**/*.parquet"
+    by_pandas = pa.Table.from_pandas(pd.read_parquet(table_dir).astype({"scenario": str}), preserve_index=False)
+    glob = f"{table_dir}/**/*.parquet"
     by_duckdb_hive = _duckdb(f"select * from read_parquet('{glob}', hive_partitioning = true)")
     by_duckdb_plain = _duckdb(f"select * from read_parquet('{glob}')")
     for got in (by_pyarrow, by_pandas, by_duckdb_hive, by_duckdb_plain):
@@ -88,12 +88,12 @@ def test_pyarrow_pandas_and_duckdb_read_every_table(run_dir: Path, name: str) ->
 
 
 def test_manifest_and_run_config(run_dir: Path) -> None:
-    manifest = store.read_manifest(run_dir)
-    assert manifest["status"] == "complete" and manifest["root_seed"] == 3 and manifest["replications"] == 5
-    assert manifest["config_sha256"] == store.sha256_bytes(SMOKE.read_bytes())
-    assert manifest["population_sha256"] is None
-    assert manifest["schema_version"] == schema.SCHEMA_VERSION
-    rebuilt = store.run_config(run_dir).model_dump(exclude={"source"})
+    manifest = folder.read_manifest(run_dir)
+    assert manifest.status == "complete" and manifest.root_seed == 3 and manifest.replications == 5
+    assert manifest.config_sha256 == store.sha256_bytes(SMOKE.read_bytes())
+    assert manifest.population_sha256 is None
+    assert manifest.schema_version == schema.SCHEMA_VERSION
+    rebuilt = folder.run_config(run_dir).model_dump(exclude={"source"})
     assert rebuilt == load_config(SMOKE).model_dump(exclude={"source"})
 
 
@@ -107,10 +107,10 @@ def test_manifest_hashes_a_population_file_without_its_content(tmp_path: Path) -
     config = tmp_path / "imported.toml"
     config.write_text(text)
     result = batch.start_run(config, 2, 1, tmp_path / "runs", chunk_size=2)
-    manifest = store.read_manifest(result.run_dir)
-    assert manifest["population_sha256"] == store.sha256_file(population)
-    assert manifest["population_file"] == str(population.resolve())
-    raw = (result.run_dir / store.MANIFEST).read_text()
+    manifest = folder.read_manifest(result.run_dir)
+    assert manifest.population_sha256 == store.sha256_file(population)
+    assert manifest.population_file == str(population.resolve())
+    raw = (result.run_dir / folder.MANIFEST).read_text()
     some_id = pq.read_table(population).column("person_id")[0].as_py()
     assert some_id not in raw  # the manifest names and hashes the file; it never copies people
     population.write_bytes(population.read_bytes() + b"changed")
@@ -120,10 +120,10 @@ def test_manifest_hashes_a_population_file_without_its_content(tmp_path: Path) -
 
 def test_a_manifest_missing_or_broken_is_bad_input(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not a run folder"):
-        store.read_manifest(tmp_path)
-    (tmp_path / store.MANIFEST).write_text("{not json")
+        folder.read_manifest(tmp_path)
+    (tmp_path / folder.MANIFEST).write_text("{not json")
     with pytest.raises(ConfigError, match="cannot be read"):
-        store.read_manifest(tmp_path)
+        folder.read_manifest(tmp_path)
 
 
 def test_default_run_id_is_a_time_stamp_and_a_hash() -> None:
@@ -162,11 +162,14 @@ def test_a_run_folder_in_use_is_refused(run_dir: Path) -> None:
 
 def test_a_stale_lock_file_of_a_dead_process_is_taken_over(tmp_path: Path) -> None:
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    (tmp_path / store.LOCK).write_text(dead.stdout)
+    (tmp_path / folder.LOCK).write_text(dead.stdout)
+    (tmp_path / store.OWNER).write_text(dead.stdout)
     lock = store.RunLock(tmp_path)
     lock.acquire()
-    assert (tmp_path / store.LOCK).read_text().strip() == str(os.getpid())
+    assert (tmp_path / store.OWNER).read_text().strip() == str(os.getpid())
+    assert store.is_locked(tmp_path)
     lock.release()
+    assert not store.is_locked(tmp_path) and not (tmp_path / store.OWNER).exists()
 
 
 def test_a_failed_write_leaves_neither_file_nor_temporary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -182,12 +185,12 @@ def test_a_failed_write_leaves_neither_file_nor_temporary(tmp_path: Path, monkey
 
 
 def test_remove_temp_files_clears_what_a_killed_writer_left(tmp_path: Path) -> None:
-    folder = tmp_path / "stocks" / "scenario=a"
-    folder.mkdir(parents=True)
-    (folder / ".part-00000.parquet.abc.tmp").write_bytes(b"half")
-    (folder / "part-00001.parquet").write_bytes(b"whole")
+    partition = tmp_path / "stocks" / "scenario=a"
+    partition.mkdir(parents=True)
+    (partition / ".part-00000.parquet.abc.tmp").write_bytes(b"half")
+    (partition / "part-00001.parquet").write_bytes(b"whole")
     assert [p.name for p in store.remove_temp_files(tmp_path)] == [".part-00000.parquet.abc.tmp"]
-    assert [p.name for p in folder.iterdir()] == ["part-00001.parquet"]
+    assert [p.name for p in partition.iterdir()] == ["part-00001.parquet"]
 
 
 NAMES = ["Almelo", "almelo", "Ålmelo", "Wierden", "Hof van Twente", "Ommen-Dalfsen", "Ö"]
@@ -224,7 +227,7 @@ def test_chunk_rows_are_in_key_order_however_they_come(keys: set[Any], rand: Any
     key_names = [k for k in schema.KEYS["organisations"] if k != "scenario"]
     expected = piece.sort_by([(k, "ascending") for k in key_names])
     written = store.chunk_table("organisations", [piece] if n else [])
-    assert written.equals(expected.drop_columns(["scenario"]).cast(store.file_schema("organisations")))
+    assert written.equals(expected.drop_columns(["scenario"]).cast(folder.file_schema("organisations")))
     assert (store.key_order(piece, key_names) is None) == piece.equals(expected)
 
 

@@ -67,6 +67,6 @@ def backcast(config: Config, stocks: pd.DataFrame, scenario: str | None = None) 
 
 def backcast_run(run_dir: str | Path, scenario: str | None = None) -> pd.DataFrame:
     """`backcast` for a run folder (its manifest's config and its stocks table)."""
-    from sim.runs.folder import read_table, run_config
+    from sim.runs.folder import read_frame, run_config
 
-    return backcast(run_config(run_dir), read_table(run_dir, "stocks"), scenario)
+    return backcast(run_config(run_dir), read_frame(run_dir, "stocks"), scenario)

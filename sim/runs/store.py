@@ -1,52 +1,40 @@
-"""The run store: one folder per batch, holding a manifest and one hive-partitioned Parquet dataset per table.
-
-Layout of `DIR/<run-id>/`::
-
-    manifest.json                                    what was run, how far it got (rewritten after each chunk)
-    .lock                                            present while a process runs the batch (holds its pid)
-    <table>/scenario=<name>/part-<chunk:05d>.parquet one zstd file per table, scenario and chunk
-
-The scenario lives in the folder name only (hive partitioning), not as a column inside the files: that way
-pyarrow.dataset (partitioning="hive"), pandas.read_parquet and DuckDB (with or without hive_partitioning)
-all read the same `scenario` column, whereas a column stored twice makes pandas refuse to merge a string
-column with its dictionary-typed partition. `read_table` gives a table back in its full schema
-(`sim.runs.schema`), scenario first, with field and file metadata.
+"""Writing a run folder (layout and reading: `sim.runs.folder`): atomic files, chunk tables, manifest, lock.
 
 Every file is written under a hidden temporary name, fsynced and renamed: a reader, or a resumed run, never
 sees a half-written file under a final name. Readers skip the hidden names (pyarrow and pandas ignore names
-starting with '.', DuckDB's `*.parquet` glob does not match the '.tmp' suffix).
+starting with '.', DuckDB's `*.parquet` glob does not match the '.tmp' suffix). A process killed while
+writing leaves at most such a temporary file, which the next session removes (`remove_temp_files`).
+
+Portable (Linux, macOS, Windows): the lock is `filelock`'s (flock where there is one, the OS file lock on
+Windows, else a marker file whose dead owner is detected); nothing here imports `fcntl` or uses `os.pread`,
+and `os.fchmod` only where it exists.
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
-import fcntl
 import functools
 import hashlib
-import json
 import os
 import subprocess
 import tempfile
-import tomllib
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
+import filelock
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.runs import schema
-from sim.inputs.config import Config, config_from_dict
 from sim.errors import ConfigError
+from sim.runs import schema
+from sim.runs.folder import LOCK, MANIFEST, PARTITION, TEMP_SUFFIX, Manifest, chunk_path, file_schema
 
 COMPRESSION = "zstd"
-MANIFEST = "manifest.json"
-LOCK = ".lock"
-TEMP_SUFFIX = ".tmp"
-PARTITION = "scenario"
+OWNER = ".lock.owner"
+"""Beside the lock: the pid of the process that holds it, for the message that refuses a second one."""
 
 
 # ------------------------------------------------------------------------------------------ atomic files
@@ -77,7 +65,8 @@ def _atomic_file(path: Path) -> Iterator[IO[bytes]]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
     try:
-        os.fchmod(fd, _file_mode())
+        if hasattr(os, "fchmod"):  # not on Windows, where a new file is readable by whoever may read the folder
+            os.fchmod(fd, _file_mode())
         with os.fdopen(fd, "wb") as fh:
             yield fh
             fh.flush()
@@ -114,20 +103,6 @@ def remove_temp_files(run_dir: Path) -> list[Path]:
 
 
 # ----------------------------------------------------------------------------------------- chunk files
-
-
-def file_schema(table: str) -> pa.Schema:
-    """The schema of a table's files: the table's schema without the scenario, which is the folder name."""
-    full = schema.TABLES[table]
-    return full.remove(full.get_field_index(PARTITION))
-
-
-def chunk_path(run_dir: Path, table: str, scenario: str, chunk: int) -> Path:
-    return run_dir / table / f"{PARTITION}={scenario}" / f"part-{chunk:05d}.parquet"
-
-
-def chunk_paths(run_dir: Path, chunk: int, scenarios: Sequence[str]) -> list[Path]:
-    return [chunk_path(run_dir, t, s, chunk) for t in schema.TABLES for s in scenarios]
 
 
 def chunk_table(table: str, pieces: Sequence[pa.Table], in_key_order: bool = False) -> pa.Table:
@@ -177,22 +152,6 @@ def write_chunk_table(
     return path
 
 
-def read_table(run_dir: str | Path, table: str, scenarios: Sequence[str] | None = None) -> pa.Table:
-    """A table of a run in its full schema (scenario first, metadata kept), rows sorted by its keys.
-
-    Reads whatever complete files there are: check `read_manifest(run_dir)["status"]` to know whether the
-    run finished.
-    """
-    import pyarrow.compute as pc
-    import pyarrow.dataset as ds  # here, not at the top: it imports pandas, which writing a run never needs
-
-    partitioning = ds.partitioning(pa.schema([pa.field(PARTITION, pa.string())]), flavor="hive")
-    dataset = ds.dataset(Path(run_dir) / table, format="parquet", partitioning=partitioning)
-    data = dataset.to_table(filter=pc.field(PARTITION).isin(list(scenarios)) if scenarios is not None else None)
-    data = schema.conform(table, data)
-    return data.sort_by([(k, "ascending") for k in schema.KEYS[table]])
-
-
 # --------------------------------------------------------------------------------------------- manifest
 
 
@@ -239,84 +198,44 @@ def default_run_id(config_text: str, root_seed: int, replications: int, now: dat
     return f"{stamp}-{digest}"
 
 
-def write_manifest(run_dir: Path, manifest: dict[str, Any]) -> None:
-    atomic_write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", run_dir / MANIFEST)
-
-
-def read_manifest(run_dir: str | Path) -> dict[str, Any]:
-    """The manifest of a run folder; a missing or unreadable one is a `ConfigError` (bad input)."""
-    path = Path(run_dir) / MANIFEST
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(run_dir, "", f"not a run folder (no {MANIFEST})") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ConfigError(path, "", f"cannot be read ({exc})") from None
-    if not isinstance(manifest, dict) or "config_toml" not in manifest:
-        raise ConfigError(path, "", "is not a wsw-sim manifest")
-    return manifest
-
-
-def run_config(run_dir: str | Path) -> Config:
-    """The config of a run, rebuilt from the text kept in its manifest (the file itself is not needed).
-
-    Relative paths in it (a population file) are taken from the folder the config file was in.
-    """
-    manifest = read_manifest(run_dir)
-    config_path = str(manifest.get("config_path") or Path(run_dir) / MANIFEST)
-    try:
-        raw = tomllib.loads(manifest["config_toml"])
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(Path(run_dir) / MANIFEST, "config_toml", f"is not valid TOML ({exc})") from None
-    return config_from_dict(raw, source=config_path, base_dir=Path(config_path).parent)
+def write_manifest(run_dir: Path, manifest: Manifest) -> None:
+    atomic_write_text(manifest.to_json(), run_dir / MANIFEST)
 
 
 # ------------------------------------------------------------------------------------------------- lock
 
 
 class RunLock:
-    """Refuses a second process in a run folder: an exclusive `flock` on `.lock`, which holds the owner's pid.
+    """Refuses a second process in a run folder: `filelock`'s lock on `.lock`, the owner's pid beside it.
 
-    The kernel drops the lock when the owner dies, however it dies (kill -9 included), so a stale lock file
-    never blocks a resume. Where `flock` is not supported, a lock file whose pid is dead counts as stale.
+    Where there is `flock` (Linux, macOS) the kernel drops the lock when the owner dies, however it dies
+    (kill -9 included); on Windows the OS does the same for its file lock; elsewhere filelock's marker file
+    names its owner, and a marker whose owner is dead is taken over. A stale lock never blocks a resume.
     """
 
     def __init__(self, run_dir: Path) -> None:
         self.path = run_dir / LOCK
-        self._fd: int | None = None
+        self._lock = filelock.FileLock(self.path, timeout=0, thread_local=False)
 
     def acquire(self) -> None:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            owner = self._owner(fd)
-            os.close(fd)
-            if exc.errno in (errno.EAGAIN, errno.EACCES):
-                raise ConfigError(self.path.parent, "", f"is in use by another run (pid {owner})") from None
-            if owner is not None and _alive(owner):  # no flock here: fall back to the pid
-                raise ConfigError(self.path.parent, "", f"is in use by another run (pid {owner})") from None
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
-        self._fd = fd
+            self._lock.acquire()
+        except filelock.Timeout:
+            raise ConfigError(self.path.parent, "", f"is in use by another run (pid {self._owner()})") from None
+        atomic_write_text(f"{os.getpid()}\n", self.path.parent / OWNER)
 
-    @staticmethod
-    def _owner(fd: int) -> int | None:
+    def _owner(self) -> str:
         try:
-            return int(os.pread(fd, 64, 0).decode().strip() or "x")
-        except (OSError, ValueError):
-            return None
+            return (self.path.parent / OWNER).read_text(encoding="utf-8").strip() or "unknown"
+        except OSError:
+            return "unknown"
 
     def release(self) -> None:
-        # The file stays (emptied): unlinking it would let a process that opened the old file lock it while
-        # another locks a new one.
-        if self._fd is None:
+        if not self._lock.is_locked:
             return
         with contextlib.suppress(OSError):
-            os.ftruncate(self._fd, 0)
-        os.close(self._fd)
-        self._fd = None
+            (self.path.parent / OWNER).unlink()
+        self._lock.release()
 
     def __enter__(self) -> RunLock:
         self.acquire()
@@ -326,27 +245,14 @@ class RunLock:
         self.release()
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def is_locked(run_dir: Path) -> bool:
     """Whether a live process holds the run folder's lock."""
-    path = run_dir / LOCK
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except FileNotFoundError:
+    if not (run_dir / LOCK).exists():
         return False
+    probe = filelock.FileLock(run_dir / LOCK, timeout=0, thread_local=False)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
+        probe.acquire()
+    except filelock.Timeout:
         return True
-    finally:
-        os.close(fd)
+    probe.release()
     return False

@@ -1,7 +1,7 @@
 """Where the local pool's worker processes come from: a fork server that has imported the simulation once.
 
-Workers are forked from multiprocessing's fork server, a clean process that imports `sim.runs.batch` and pandas
-once: a worker then starts in milliseconds instead of importing for most of a second, and still inherits
+Workers are forked from multiprocessing's fork server, a clean process that imports `sim.runs.executors` and
+pandas once: a worker then starts in milliseconds instead of importing for most of a second, and still inherits
 nothing of the coordinator but what it is sent (as a spawned process would). `warm_up()` starts that server
 at the beginning of a command, so that its imports run beside the coordinator's own. Where there is no fork
 server (Windows), workers are spawned.
@@ -18,7 +18,7 @@ from multiprocessing.context import BaseContext
 BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 """Workers are the parallelism: one BLAS thread each (a worker inherits the variables when it starts)."""
 
-PRELOAD = ["sim.runs.batch", "pandas"]  # what every worker needs; pyarrow imports pandas on its first array
+PRELOAD = ["sim.runs.executors", "pandas"]  # what every worker needs; pyarrow imports pandas on its first array
 
 
 def context() -> BaseContext:

@@ -1,0 +1,150 @@
+"""What the command line starts: a batch (new or resumed) with its progress bar, and a config's population.
+
+`launch` takes the options of `wsw-sim run` as they were given, refuses combinations that make no sense
+(bad input, a `ConfigError` naming the option), and returns what the batch did; `summary` and `problems`
+word the result for the person who ran it.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import cast
+
+from sim.errors import ConfigError
+from sim.runs.batch import Progress, RunResult
+from sim.runs.plan import Executor
+
+
+def _check_options(
+    config: Path | None,
+    reps: int | None,
+    seed: int | None,
+    out: Path | None,
+    run_id: str | None,
+    scenarios: Sequence[str],
+    chunk_size: int | None,
+    resume: Path | None,
+) -> None:
+    if resume is not None:
+        given = (
+            ("CONFIG", config),
+            ("--reps", reps),
+            ("--seed", seed),
+            ("--out", out),
+            ("--run-id", run_id),
+            ("--scenario", scenarios),
+            ("--chunk-size", chunk_size),
+        )
+        extra = [name for name, value in given if value]
+        if extra:
+            raise ConfigError("--resume", "", f"cannot be combined with {', '.join(extra)} (the run keeps its own)")
+        return
+    needed = (("CONFIG", config), ("--reps", reps), ("--seed", seed), ("--out", out))
+    missing = [name for name, value in needed if value is None]
+    if missing:
+        raise ConfigError("run", "", f"missing {', '.join(missing)} (or give --resume RUN_DIR)")
+
+
+def launch(
+    config: Path | None = None,
+    *,
+    reps: int | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    out: Path | None = None,
+    run_id: str | None = None,
+    scenarios: Sequence[str] = (),
+    chunk_size: int | None = None,
+    executor: str | None = None,
+    scheduler: str | None = None,
+    resume: Path | None = None,
+    show_progress: bool = False,
+) -> RunResult:
+    """Run a batch of `config` into `out/<run-id>/`, or finish the one in `resume` (then the run keeps its own
+    config, seed, replications, scenarios and chunks; executor, workers and scheduler may change).
+
+    `show_progress` draws a progress bar on stderr. Bad input is a `ConfigError`; failed chunks are in the result.
+    """
+    _check_options(config, reps, seed, out, run_id, scenarios, chunk_size, resume)
+    if executor != "dask" and (workers or 0) > 1:
+        from sim.runs.workers import warm_up
+
+        warm_up()  # the workers' imports, beside ours
+    from sim.runs import batch, folder
+
+    bar = None
+    tick: Progress | None = None
+    if show_progress:
+        from tqdm import tqdm
+
+        total, initial = reps or 0, 0
+        if resume is not None:
+            manifest = folder.read_manifest(resume)
+            total = int(manifest.replications or 0)
+            initial = sum(c.replications for c in manifest.chunks if c.status == "done")
+        bar = tqdm(total=total, initial=initial, unit="rep", desc="replications", file=sys.stderr, dynamic_ncols=True)
+
+        def tick(replications: int) -> None:
+            bar.update(replications)
+
+    chosen = cast("Executor | None", executor)
+    try:
+        if resume is not None:
+            return batch.resume_run(resume, executor=chosen, workers=workers, scheduler=scheduler, progress=tick)
+        assert config is not None and reps is not None and seed is not None and out is not None
+        return batch.start_run(
+            config,
+            reps,
+            seed,
+            out,
+            run_id=run_id,
+            scenarios=scenarios,
+            chunk_size=chunk_size,
+            executor=chosen or "local",
+            workers=1 if workers is None else workers,
+            scheduler=scheduler,
+            progress=tick,
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def summary(result: RunResult) -> str:
+    """One line: what ran, how fast, how much of the batch is written."""
+    rate = result.replications_run / result.seconds if result.seconds > 0 else 0.0
+    return (
+        f"{result.status}: {result.replications_run} replications x {len(result.scenarios)} scenarios in "
+        f"{result.seconds:.1f} s ({rate:.1f} replications/s); {result.chunks_done} of {result.chunks} chunks written"
+    )
+
+
+def problems(result: RunResult) -> list[str]:
+    """What the person who ran the batch must know: chunks run again, chunks failed, how to finish."""
+    lines = [f"note: {why}" for why in result.redone]
+    if result.failed:
+        names = ", ".join(
+            f"{f.chunk.id} (replications {f.chunk.first}-{f.chunk.last}: {f.error})" for f in result.failed
+        )
+        lines.append(f"error: {len(result.failed)} chunk(s) failed: {names}")
+    if result.status != "complete":
+        lines.append(f"the run is incomplete ({result.status}); finish it with: wsw-sim run --resume {result.run_dir}")
+    return lines
+
+
+def export_population(config: Path, out: Path) -> str:
+    """Write the starting population of a config to a Parquet file; returns a one-line description of it."""
+    from sim.inputs.config import load_config
+    from sim.model.population import write_population
+    from sim.model.replication import Model
+
+    model = Model.prepare(load_config(config))
+    try:
+        write_population(model.population, out)
+    except OSError as exc:
+        raise ConfigError(out, "", f"cannot be written ({exc.strerror or exc})") from None
+    pop = model.population
+    start = model.config.horizon.start_year * 12
+    return f"{len(pop)} persons, {pop.se.sum():.1f} SE, mean age {pop.age_years(start).mean():.1f} at the start"

@@ -1,0 +1,60 @@
+"""Arguments and options shared by the `wsw-sim` commands, as reusable decorators, and the bad-input rule.
+
+Exit codes: 0 success, 2 bad input (config, file, arguments), 1 anything else. Bad input never shows a
+traceback: a `ConfigError` (an `analysis.RunError` is one) becomes one message on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from sim.errors import ConfigError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def bad_input_exits_2(func: F) -> F:
+    """Turn a ConfigError into a one-line message and exit code 2."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ConfigError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+
+    return wrapper  # type: ignore[return-value]
+
+
+config_argument = click.argument("config", type=click.Path(path_type=Path, dir_okay=False))
+"""A TOML config file."""
+
+run_dir_argument = click.argument("run_dir", type=click.Path(path_type=Path, file_okay=False))
+"""A run folder written by `wsw-sim run`."""
+
+
+def out_file(kind: str) -> Callable[[F], F]:
+    """`--out FILE`, required: the file a command writes (`kind` says which, e.g. 'Parquet file.')."""
+    return click.option("--out", "out", required=True, type=click.Path(path_type=Path, dir_okay=False), help=kind)
+
+
+def period_options(default_rate: float, rate_help: str) -> Callable[[F], F]:
+    """`--from-year`, `--to-year` and `--discount-rate`: the years money is added up over, and its discounting."""
+
+    def decorate(func: F) -> F:
+        func = click.option("--discount-rate", type=float, default=default_rate, show_default=True, help=rate_help)(
+            func
+        )
+        func = click.option("--to-year", type=int, default=None, help="Last year of that period.")(func)
+        return click.option(
+            "--from-year", type=int, default=None, help="First year of the period money is added up over."
+        )(func)
+
+    return decorate

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sim.errors import ConfigError
-from sim.inputs.parameters import path_parts
+from sim.inputs.paths import path_parts
 
 
 def parse_override(text: str, source: str = "--set") -> tuple[str, float]:

@@ -24,7 +24,7 @@ from sim.inputs.config.fields import (
 from sim.inputs.config.organisations import MoneyConfig, OrganisationsConfig, ScenarioConfig, ViabilityConfig
 from sim.inputs.config.population import Horizon, PopulationConfig
 from sim.inputs.overrides import apply_overrides
-from sim.inputs.parameters import get_at, path_parts, with_value
+from sim.inputs.paths import get_at, path_parts, with_value
 
 FIXED_FOR_A_RUN = ("population.", "horizon.")
 """Config paths no replication or design point may change: the people and the period simulated."""

@@ -114,9 +114,7 @@ def config_from_dict(raw: Mapping[str, Any], source: str = "<config>", base_dir:
     data["source"] = source
     data["uncertain"] = {k: v for k, v in specs.items() if v.dist is not None}
     data["ranged"] = {
-        k: v
-        for k, v in specs.items()
-        if v.low is not None and v.high is not None and not k.startswith(FIXED_FOR_A_RUN)
+        k: v for k, v in specs.items() if v.low is not None and v.high is not None and not k.startswith(FIXED_FOR_A_RUN)
     }
     population = data.get("population")
     if isinstance(population, dict) and isinstance(population.get("file"), str) and base_dir is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,11 @@ from sim.inputs.config.fields import (
 )
 from sim.inputs.config.organisations import MoneyConfig, OrganisationsConfig, ScenarioConfig, ViabilityConfig
 from sim.inputs.config.population import Horizon, PopulationConfig
+from sim.inputs.overrides import apply_overrides
 from sim.inputs.paths import get_at, path_parts, with_value
+
+FIXED_FOR_A_RUN = ("population.", "horizon.")
+"""Config paths no replication or design point may change: the people and the period simulated."""
 
 # ---------------------------------------------------------------------------------------------- config
 
@@ -43,6 +47,10 @@ class Config(Frozen):
     calibration: CalibrationConfig | None = None
     source: str = ""
     uncertain: dict[str, ParamSpec] = Field(default_factory=dict)
+    """The parameters drawn once per replication (those given a `dist`), by config path."""
+    ranged: dict[str, ParamSpec] = Field(default_factory=dict)
+    """Every parameter with a range (`low` and `high`), by config path: what an exploration may vary. The
+    population and the horizon are fixed for a run and never listed."""
 
     @field_validator("scenarios")
     @classmethod
@@ -100,11 +108,14 @@ def config_from_dict(raw: Mapping[str, Any], source: str = "<config>", base_dir:
     """Validate a parsed TOML document. Relative paths in it are taken from `base_dir`."""
     specs: dict[str, ParamSpec] = {}
     data = _extract_param_specs(dict(raw), "", specs, source)
-    for forbidden in ("source", "uncertain"):
+    for forbidden in ("source", "uncertain", "ranged"):
         if forbidden in data:
             raise ConfigError(source, forbidden, "is set by the loader, not in the file")
     data["source"] = source
     data["uncertain"] = {k: v for k, v in specs.items() if v.dist is not None}
+    data["ranged"] = {
+        k: v for k, v in specs.items() if v.low is not None and v.high is not None and not k.startswith(FIXED_FOR_A_RUN)
+    }
     population = data.get("population")
     if isinstance(population, dict) and isinstance(population.get("file"), str) and base_dir is not None:
         population["file"] = str((base_dir / population["file"]).resolve())
@@ -190,10 +201,15 @@ def _check_references(config: Config) -> None:
             )
 
 
+def check_range_allowed(config: Config, path: str) -> None:
+    """`path`'s range holds only values its field accepts (an exploration checks the parameters it varies)."""
+    _check_range_allowed(config, path)
+
+
 def _check_uncertain_paths(config: Config) -> None:
     """Every uncertain parameter must name a numeric field of the typed config."""
     for path in config.uncertain:
-        if path.startswith(("population.", "horizon.")):
+        if path.startswith(FIXED_FOR_A_RUN):
             raise ConfigError(
                 config.source,
                 path,
@@ -213,7 +229,7 @@ def _check_uncertain_paths(config: Config) -> None:
 def _check_range_allowed(config: Config, path: str) -> None:
     """Both ends of the range must be values the field accepts, or a replication could draw, say, a negative
     hazard that the config would have refused as a plain value (the fields' bounds are intervals)."""
-    spec = config.uncertain[path]
+    spec = config.ranged.get(path) or config.uncertain[path]
     for end in ("low", "high"):
         bound = getattr(spec, end)
         try:
@@ -225,8 +241,11 @@ def _check_range_allowed(config: Config, path: str) -> None:
             ) from None
 
 
-def load_config(path: str | Path) -> Config:
-    """Read and validate a TOML config; every problem is a `ConfigError` naming the file and the field."""
+def load_config(path: str | Path, overrides: Sequence[str] = ()) -> Config:
+    """Read and validate a TOML config; every problem is a `ConfigError` naming the file and the field.
+
+    `overrides`: `PATH=VALUE` settings applied to the document before validation (`sim.inputs.overrides`).
+    """
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -240,4 +259,5 @@ def load_config(path: str | Path) -> Config:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, "", f"is not valid TOML ({exc})") from None
+    raw = apply_overrides(raw, overrides, source=str(path))
     return config_from_dict(raw, source=str(path), base_dir=path.parent)

@@ -1,0 +1,64 @@
+"""`--set PATH=VALUE`: one parameter by its config path, validated as if the file held it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sim.errors import ConfigError
+from sim.inputs.config import load_config
+from sim.inputs.overrides import apply_overrides, parse_override
+
+SMOKE = Path(__file__).resolve().parents[1] / "configs" / "smoke.toml"
+OVERHEAD = "organisations.defaults.fixed_overhead_eur_per_year"
+
+
+def test_a_documented_parameter_gets_a_new_value_and_keeps_its_range():
+    base = load_config(SMOKE)
+    spec = base.ranged[OVERHEAD]
+    inside = (spec.low + spec.high) / 2
+    changed = load_config(SMOKE, [f"{OVERHEAD}={inside}"])
+    assert changed.organisations.defaults.fixed_overhead_eur_per_year == inside
+    assert changed.ranged[OVERHEAD].low == spec.low and changed.ranged[OVERHEAD].high == spec.high
+    assert base.organisations.defaults.fixed_overhead_eur_per_year == spec.value  # the file is untouched
+
+
+def test_a_list_item_and_a_plain_number_can_be_set():
+    changed = load_config(SMOKE, ["demography.illness.bands[1].hazard_per_year=0.02", "viability.min_persons=55"])
+    assert changed.demography.illness.bands[1].hazard_per_year == 0.02
+    assert changed.viability.min_persons == 55
+
+
+def test_later_overrides_win():
+    changed = load_config(SMOKE, ["viability.min_persons=55", "viability.min_persons=60"])
+    assert changed.viability.min_persons == 60
+
+
+@pytest.mark.parametrize(
+    ("override", "field", "words"),
+    [
+        ("organisations.defaults.no_such=1", "organisations.defaults.no_such", "no such parameter"),
+        ("nonsense", "nonsense", "PATH=VALUE"),
+        (f"{OVERHEAD}=cheap", OVERHEAD, "not a number"),
+        (f"{OVERHEAD}=nan", OVERHEAD, "not a finite number"),
+        (f"{OVERHEAD}=1e12", OVERHEAD, "above high"),
+        ("scenarios=1", "scenarios", "only a number"),
+        ("viability.min_persons=10.5", "viability.min_persons", "whole number"),
+        ("demography.illness.bands[99].hazard_per_year=0.1", "demography.illness.bands[99].hazard_per_year", "no such"),
+    ],
+)
+def test_a_bad_override_names_the_path(override, field, words):
+    with pytest.raises(ConfigError) as caught:
+        load_config(SMOKE, [override])
+    assert field in str(caught.value) and words in str(caught.value)
+
+
+def test_the_document_is_copied_not_changed():
+    raw = {"a": {"b": {"value": 1.0, "low": 0.0, "high": 2.0}}}
+    out = apply_overrides(raw, ["a.b=1.5"], source="x.toml")
+    assert out["a"]["b"]["value"] == 1.5 and raw["a"]["b"]["value"] == 1.0
+
+
+def test_parse():
+    assert parse_override(" a.b[2].c = 3.5 ") == ("a.b[2].c", 3.5)

@@ -14,7 +14,14 @@ from typing import Any
 import click
 
 from sim.inputs.config import load_config
-from wsw_sim.options import bad_input_exits_2, config_argument, out_file, period_options, run_dir_argument
+from wsw_sim.options import (
+    bad_input_exits_2,
+    config_argument,
+    out_file,
+    period_options,
+    run_dir_argument,
+    set_option,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -280,6 +287,7 @@ def compare(
 @click.option("--executor", type=click.Choice(["local", "dask"]), default=None, help="Where chunks run [local].")
 @click.option("--scheduler", help="Dask scheduler address, tcp://HOST:PORT (with --executor dask).")
 @click.option("--resume", type=click.Path(path_type=Path, file_okay=False), help="Finish the run in this folder.")
+@set_option
 @click.option("--quiet", is_flag=True, help="No progress bar and no summary (the run folder is still printed).")
 @bad_input_exits_2
 def run(config: Path | None, quiet: bool, **options: Any) -> None:
@@ -295,10 +303,18 @@ def run(config: Path | None, quiet: bool, **options: Any) -> None:
         wsw-sim run --resume runs/20190101T000000Z-1a2b3c4d
         wsw-sim run configs/soweco_2019.toml --reps 1000 --seed 1 --out /shared/runs \\
             --executor dask --scheduler tcp://10.0.0.5:8786
+        wsw-sim run configs/soweco_2019.toml --reps 200 --seed 1 --out runs \\
+            --set organisations.defaults.fixed_overhead_eur_per_year=400000
     """
-    from sim.runs.launch import launch, problems, summary
+    from sim.runs.launch import launch
 
-    result = launch(config, show_progress=not quiet and sys.stderr.isatty(), **options)
+    _finish(launch(config, show_progress=not quiet and sys.stderr.isatty(), **options), quiet)
+
+
+def _finish(result: Any, quiet: bool) -> None:
+    """The summary and problems of a batch or exploration on stderr, its folder on stdout; exit 1 if incomplete."""
+    from sim.runs.launch import problems, summary
+
     if not quiet:
         click.echo(summary(result), err=True)
     for line in problems(result):
@@ -306,6 +322,50 @@ def run(config: Path | None, quiet: bool, **options: Any) -> None:
     click.echo(str(result.run_dir))
     if result.status != "complete":
         sys.exit(1)
+
+
+@cli.command()
+@config_argument
+@click.option("--design", "kind", required=True, help="lhs, sobol (Saltelli) or morris.")
+@click.option(
+    "--samples", type=int, required=True, help="LHS points; Sobol base samples (a power of two); Morris trajectories."
+)
+@click.option("--reps-per-point", type=int, default=1, show_default=True, help="Replications at each design point.")
+@click.option("--seed", type=int, required=True, help="Root seed of the design and of the replications' streams.")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder that receives the run folder.",
+)
+@click.option(
+    "--param", "params", multiple=True, help="Vary only this config path (repeatable) [every ranged parameter]."
+)
+@click.option("--workers", type=int, default=None, help="Worker processes of the local executor [1].")
+@click.option("--run-id", help="Name of the run folder [UTC time stamp plus a hash].")
+@click.option("--chunk-size", type=int, help="Design points per chunk file [at most 8].")
+@click.option("--executor", type=click.Choice(["local", "dask"]), default=None, help="Where chunks run [local].")
+@click.option("--scheduler", help="Dask scheduler address, tcp://HOST:PORT (with --executor dask).")
+@set_option
+@click.option("--quiet", is_flag=True, help="No progress bar and no summary (the run folder is still printed).")
+@bad_input_exits_2
+def explore(config: Path, quiet: bool, **options: Any) -> None:
+    """Run every scenario of CONFIG at each point of a design over its ranged parameters; prints the run folder.
+
+    The run folder holds `experiments` (the parameter values of each point) and `outcomes` (per point,
+    replication, scenario and municipality: the discounted contribution over the [analysis] horizon and its
+    difference from the baseline, placements, waits, the first year below viability). Replication r of every
+    point uses the same random streams. Resume an interrupted one with `wsw-sim run --resume RUN_DIR`.
+
+    \b
+    Example:
+        wsw-sim explore configs/soweco_2019.toml --design morris --samples 10 --reps-per-point 2 \\
+            --seed 1 --workers 2 --out runs
+        wsw-sim sensitivity runs/<run-id>
+    """
+    from sim.runs.launch import explore as start
+
+    _finish(start(config, show_progress=not quiet and sys.stderr.isatty(), **options), quiet)
 
 
 def main() -> None:

@@ -58,3 +58,13 @@ def period_options(default_rate: float, rate_help: str) -> Callable[[F], F]:
         )(func)
 
     return decorate
+
+
+set_option = click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="Set one parameter by its config path (repeatable), e.g. --set money.wage_cost_eur_per_se=31000.",
+)
+"""`--set PATH=VALUE`: a parameter changed without editing the config (recorded in the manifest)."""

@@ -216,3 +216,111 @@ def conform(table: str, data: pa.Table) -> pa.Table:
     """Cast `data` to the table's schema (column order, types, metadata); raises on missing columns."""
     schema = TABLES[table]
     return pa.Table.from_arrays([data.column(f.name).cast(f.type) for f in schema], schema=schema)
+
+
+# --------------------------------------------------------------------------------- explorations (`explore`)
+
+_POINT = _f("point", pa.int32(), "design point (0-based, in the order of the design in the manifest)")
+
+OUTCOMES = _table_schema(
+    "outcomes",
+    [
+        _SCENARIO,
+        _POINT,
+        _REPLICATION,
+        _f("municipality", pa.string(), "municipality, or 'total' for the six together"),
+        _f(
+            "contribution_npv_eur",
+            pa.float64(),
+            "municipal contribution summed over the [analysis] horizon, discounted to its first year "
+            "(sim.runs.outcomes.contribution_npv); null for a scenario without organisations",
+            "EUR",
+            nullable=True,
+        ),
+        _f(
+            "contribution_npv_diff_eur",
+            pa.float64(),
+            "contribution_npv_eur minus that of the baseline scenario at the same point and replication",
+            "EUR",
+            nullable=True,
+        ),
+        _f("placements", pa.int32(), "placements started (all three forms) over the [analysis] horizon", "persons"),
+        _f(
+            "waiting_weeks_mean",
+            pa.float64(),
+            "mean wait for a job coach of the placements started over the horizon (null when none)",
+            "weeks",
+            nullable=True,
+        ),
+        _f(
+            "first_year_below_viability",
+            pa.int16(),
+            "first year of the horizon in which the organisation the municipality belongs to (for 'total': any "
+            "organisation) is below a [viability] threshold; null if never",
+            "year",
+            nullable=True,
+        ),
+    ],
+    "Per design point, replication, scenario and municipality: what an exploration measures",
+)
+
+SENSITIVITY = _table_schema(
+    "sensitivity",
+    [
+        _f("outcome", pa.string(), "the outcomes column analysed (a mean over each point's replications)"),
+        _SCENARIO,
+        _f("municipality", pa.string(), "municipality, or 'total'"),
+        _f("parameter", pa.string(), "config path of the parameter"),
+        _f("method", pa.string(), "morris or sobol"),
+        _f("index", pa.string(), "mu_star and sigma (Morris, in the outcome's unit), S1 and ST (Sobol, shares)"),
+        _f("value", pa.float64(), "the index"),
+        _f("ci_low", pa.float64(), "95% confidence interval, low end (null where none)", nullable=True),
+        _f("ci_high", pa.float64(), "95% confidence interval, high end (null where none)", nullable=True),
+    ],
+    "Sensitivity indices of an exploration (wsw-sim sensitivity), per outcome, scenario and municipality",
+)
+
+
+def experiments_schema(names: list[str] | tuple[str, ...], units: dict[str, str] | None = None) -> pa.Schema:
+    """The `experiments` table of a design: `point` and one float column per drawn parameter (its config path).
+
+    `units`: the unit of each parameter where its name tells it (field metadata, like every other table).
+    """
+    units = units or {}
+    fields = [_POINT] + [
+        _f(name, pa.float64(), "value of this config parameter at the design point", units.get(name, ""))
+        for name in names
+    ]
+    return _table_schema("experiments", fields, "Parameter values of every design point of an exploration")
+
+
+EXPLORE_TABLES: Final[tuple[str, ...]] = ("experiments", "outcomes")
+"""What a chunk of an exploration writes (instead of `TABLES`)."""
+UNPARTITIONED: Final[tuple[str, ...]] = ("experiments", "sensitivity")
+"""Tables without a scenario: files directly in `<table>/`, no `scenario=` folder."""
+OTHER_TABLES: Final[dict[str, pa.Schema]] = {"outcomes": OUTCOMES, "sensitivity": SENSITIVITY}
+
+OTHER_KEYS: Final[dict[str, tuple[str, ...]]] = {
+    "experiments": ("point",),
+    "outcomes": ("scenario", "point", "replication", "municipality"),
+    "sensitivity": ("outcome", "scenario", "municipality", "parameter", "method", "index"),
+}
+
+
+def unit_of(path: str) -> str:
+    """The unit a parameter's config path names (`..._eur_per_year` -> 'EUR/year'), else ''."""
+    name = path.rsplit(".", 1)[-1]
+    for suffix, unit in (
+        ("_eur_per_se", "EUR/SE"),
+        ("_eur_per_person_year", "EUR/person/year"),
+        ("_eur_per_year", "EUR/year"),
+        ("_eur", "EUR"),
+        ("_per_year", "1/year"),
+        ("_weeks", "weeks"),
+        ("_years_mean", "years"),
+        ("_years", "years"),
+        ("_fte", "FTE"),
+    ):
+        if name.endswith(suffix):
+            return unit
+    return ""

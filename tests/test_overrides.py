@@ -44,7 +44,7 @@ def test_later_overrides_win():
         (f"{OVERHEAD}=nan", OVERHEAD, "not a finite number"),
         (f"{OVERHEAD}=1e12", OVERHEAD, "above high"),
         ("scenarios=1", "scenarios", "only a number"),
-        ("viability.min_persons=10.5", "viability.min_persons", "whole number"),
+        ("organisations.defaults.group_size_persons=8.5", "organisations.defaults.group_size_persons", "integer"),
         ("demography.illness.bands[99].hazard_per_year=0.1", "demography.illness.bands[99].hazard_per_year", "no such"),
     ],
 )

@@ -368,6 +368,51 @@ def explore(config: Path, quiet: bool, **options: Any) -> None:
     _finish(start(config, show_progress=not quiet and sys.stderr.isatty(), **options), quiet)
 
 
+@cli.command()
+@run_dir_argument
+@click.option("--outcome", default="contribution_npv_diff_eur", show_default=True, help="An outcomes column.")
+@click.option("--scenario", default=None, help="Scenario analysed [the first that is not the baseline].")
+@click.option("--top", default=5, show_default=True, help="Parameters printed per municipality.")
+@click.option("--discover", is_flag=True, help="Also (for an lhs design: only) find where the scenario is cheaper.")
+@click.option(
+    "--lang", type=click.Choice(["en", "nl"]), default="en", show_default=True, help="Language of --discover."
+)
+@bad_input_exits_2
+def sensitivity(run_dir: Path, outcome: str, scenario: str | None, top: int, discover: bool, lang: str) -> None:
+    """Which assumptions decide: the sensitivity indices of an exploration (RUN_DIR from `wsw-sim explore`).
+
+    Per municipality and total, the outcome's mean over each point's replications is analysed with the
+    design's method: Morris mu* (the mean absolute effect of moving one parameter across its range, in the
+    outcome's unit) and sigma, or Sobol S1 and ST (shares of the variance). The indices are written to the
+    run's `sensitivity` table and printed most influential first. --discover runs PRIM: where in the explored
+    ranges is the scenario cheaper than the baseline, in plain words, with density and coverage.
+
+    \b
+    Example:
+        wsw-sim sensitivity runs/<run-id> --scenario per_municipality --discover
+    """
+    from analysis.exploration import boxes, default_scenario, exploration, indices, write_indices
+
+    run = exploration(run_dir)
+    chosen = default_scenario(run, scenario)
+    if run.kind == "lhs" and not discover:
+        indices(run, outcome, chosen)  # says that an lhs design gives no indices, and to use --discover
+    if run.kind != "lhs":
+        table = indices(run, outcome, chosen)
+        write_indices(run_dir, table)
+        lead = "mu_star" if run.kind == "morris" else "ST"
+        click.echo(f"{run.kind} indices of {outcome}, {chosen} (baseline {run.baseline}); most influential first")
+        for municipality, rows in table.groupby("municipality", sort=False):
+            ranked = rows[rows["index"] == lead].head(top)
+            click.echo(f"{municipality}:")
+            for rank, row in enumerate(ranked.itertuples(), start=1):
+                ci = f"95% CI {row.ci_low:,.4g} to {row.ci_high:,.4g}"
+                click.echo(f"  {rank}. {row.parameter}  {lead} = {row.value:,.4g} ({ci})")
+    if discover:
+        for _municipality, _box, text in boxes(run, chosen, lang):
+            click.echo(text)
+
+
 def main() -> None:
     cli()
 

@@ -413,6 +413,49 @@ def sensitivity(run_dir: Path, outcome: str, scenario: str | None, top: int, dis
             click.echo(text)
 
 
+@cli.command()
+@config_argument
+@click.option("--param", "path", required=True, help="Config path of the parameter searched over its range.")
+@click.option("--baseline", required=True, help="Scenario A.")
+@click.option("--alternative", required=True, help="Scenario B; the difference is B - A.")
+@click.option("--municipality", default="total", show_default=True, help="A municipality, or total.")
+@click.option("--reps", type=int, default=50, show_default=True, help="Replications at every value (the same ones).")
+@click.option("--seed", type=int, default=1, show_default=True, help="Root seed of those replications.")
+@set_option
+@bad_input_exits_2
+def breakeven(
+    config: Path,
+    path: str,
+    baseline: str,
+    alternative: str,
+    municipality: str,
+    reps: int,
+    seed: int,
+    overrides: tuple[str, ...],
+) -> None:
+    """The value of one parameter at which B costs the municipality what A does (mean paired difference zero).
+
+    The difference is the discounted municipal contribution over the [analysis] horizon, B - A, averaged over
+    the same replications (common random numbers) at every value tried; Brent's method finds its zero in
+    the parameter's range. The last line is `PATH = VALUE (95% CI LOW to HIGH)`, the interval where the mean
+    +/- 1.96 standard errors crosses zero, or `PATH: no break-even between LOW and HIGH`.
+
+    \b
+    Example:
+        wsw-sim breakeven configs/soweco_2019.toml --param organisations.defaults.fixed_overhead_eur_per_year \\
+            --baseline shared --alternative per_municipality --municipality Hellendoorn --reps 40 --seed 1
+    """
+    from sim.runs.breakeven import break_even
+
+    def show(x: float, mean: float, se: float) -> None:
+        click.echo(f"  {path} = {x:,.6g}: mean difference {mean:,.0f} EUR (standard error {se:,.0f})", err=True)
+
+    result = break_even(
+        load_config(config, overrides), path, baseline, alternative, municipality, reps, seed, progress=show
+    )
+    click.echo(result.line())
+
+
 def main() -> None:
     cli()
 

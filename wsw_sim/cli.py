@@ -288,6 +288,12 @@ def compare(
 @click.option("--scheduler", help="Dask scheduler address, tcp://HOST:PORT (with --executor dask).")
 @click.option("--resume", type=click.Path(path_type=Path, file_okay=False), help="Finish the run in this folder.")
 @set_option
+@click.option(
+    "--target-se", type=float, default=None, help="Add chunks until every paired difference's SE is below this (EUR)."
+)
+@click.option(
+    "--max-reps", type=int, default=None, help="With --target-se: stop at this many replications [10 x --reps]."
+)
 @click.option("--quiet", is_flag=True, help="No progress bar and no summary (the run folder is still printed).")
 @bad_input_exits_2
 def run(config: Path | None, quiet: bool, **options: Any) -> None:
@@ -305,6 +311,7 @@ def run(config: Path | None, quiet: bool, **options: Any) -> None:
             --executor dask --scheduler tcp://10.0.0.5:8786
         wsw-sim run configs/soweco_2019.toml --reps 200 --seed 1 --out runs \\
             --set organisations.defaults.fixed_overhead_eur_per_year=400000
+        wsw-sim run configs/soweco_2019.toml --reps 50 --seed 1 --out runs --target-se 100000 --max-reps 2000
     """
     from sim.runs.launch import launch
 

@@ -169,6 +169,8 @@ class Manifest(BaseModel):
     design: dict[str, Any] | None = None
     """An exploration's design (`sim.runs.design.Design.to_record`); its chunks are design points, not replications."""
     reps_per_point: int | None = None
+    target_se: dict[str, Any] | None = None
+    """`wsw-sim run --target-se`: the rule (target, minimum and maximum replications), every check, why it stopped."""
 
     def as_dict(self) -> dict[str, Any]:
         """The manifest as the JSON object in the file (keys never set are left out)."""

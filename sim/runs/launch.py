@@ -27,10 +27,15 @@ def _check_options(
     chunk_size: int | None,
     resume: Path | None,
     overrides: Sequence[str] = (),
+    target_se: float | None = None,
+    max_reps: int | None = None,
 ) -> None:
+    if max_reps is not None and target_se is None:
+        raise ConfigError("--max-reps", "", "goes with --target-se")
     if resume is not None:
         given = (
             ("--set", overrides),
+            ("--target-se", target_se),
             ("CONFIG", config),
             ("--reps", reps),
             ("--seed", seed),
@@ -63,15 +68,22 @@ def launch(
     scheduler: str | None = None,
     resume: Path | None = None,
     overrides: Sequence[str] = (),
+    target_se: float | None = None,
+    max_reps: int | None = None,
     show_progress: bool = False,
 ) -> RunResult:
     """Run a batch of `config` into `out/<run-id>/`, or finish the one in `resume` (then the run keeps its own
     config, seed, replications, scenarios and chunks; executor, workers and scheduler may change).
 
     `show_progress` draws a progress bar on stderr; `overrides` are `--set PATH=VALUE` settings (a resumed run
-    re-applies its own). Bad input is a `ConfigError`; failed chunks are in the result.
+    re-applies its own). `target_se` (EUR): more replications, up to `max_reps`, until the paired differences are
+    that precise (`sim.runs.precision`). Bad input is a `ConfigError`; failed chunks are in the result.
     """
-    _check_options(config, reps, seed, out, run_id, scenarios, chunk_size, resume, overrides)
+    _check_options(config, reps, seed, out, run_id, scenarios, chunk_size, resume, overrides, target_se, max_reps)
+    if target_se is not None:
+        from sim.runs.precision import check_rule
+
+        check_rule(target_se, reps or 0, max_reps)
     if executor != "dask" and (workers or 0) > 1:
         from sim.runs.workers import warm_up
 
@@ -90,7 +102,14 @@ def launch(
         if resume is not None:
             return batch.resume_run(resume, executor=chosen, workers=workers, scheduler=scheduler, progress=tick)
         assert config is not None and reps is not None and seed is not None and out is not None
-        return batch.start_run(
+        start = batch.start_run
+        if target_se is not None:
+            from functools import partial
+
+            from sim.runs.precision import run_until_precise
+
+            start = partial(run_until_precise, target_se=target_se, max_reps=max_reps)
+        return start(
             config,
             reps,
             seed,
@@ -194,7 +213,10 @@ def summary(result: RunResult) -> str:
 
 def problems(result: RunResult) -> list[str]:
     """What the person who ran the batch must know: chunks run again, chunks failed, how to finish."""
+    from sim.runs.precision import describe
+
     lines = [f"note: {why}" for why in result.redone]
+    lines += list(describe(result.run_dir)) if (result.run_dir / "manifest.json").is_file() else []
     if result.failed:
         names = ", ".join(
             f"{f.chunk.id} (replications {f.chunk.first}-{f.chunk.last}: {f.error})" for f in result.failed

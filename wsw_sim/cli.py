@@ -399,6 +399,7 @@ def sensitivity(run_dir: Path, outcome: str, scenario: str | None, top: int, dis
         wsw-sim sensitivity runs/<run-id> --scenario per_municipality --discover
     """
     from analysis.exploration import boxes, default_scenario, exploration, indices, write_indices
+    from analysis.sensitivity import number
 
     run = exploration(run_dir)
     chosen = default_scenario(run, scenario)
@@ -413,8 +414,8 @@ def sensitivity(run_dir: Path, outcome: str, scenario: str | None, top: int, dis
             ranked = rows[rows["index"] == lead].head(top)
             click.echo(f"{municipality}:")
             for rank, row in enumerate(ranked.itertuples(), start=1):
-                ci = f"95% CI {row.ci_low:,.4g} to {row.ci_high:,.4g}"
-                click.echo(f"  {rank}. {row.parameter}  {lead} = {row.value:,.4g} ({ci})")
+                ci = f"95% CI {number(row.ci_low)} to {number(row.ci_high)}"
+                click.echo(f"  {rank}. {row.parameter}  {lead} = {number(row.value)} ({ci})")
     if discover:
         for _municipality, _box, text in boxes(run, chosen, lang):
             click.echo(text)

@@ -114,7 +114,7 @@ def indices(run: Exploration, outcome: str, scenario: str) -> pd.DataFrame:
         y = means[municipality]
         if y.isna().any():
             continue
-        table = method(run.experiments, y.to_numpy(), run.bounds)
+        table = method(run.experiments, y.tolist(), run.bounds)
         parts.append(table.assign(outcome=outcome, scenario=scenario, municipality=municipality))
     if not parts:
         raise RunError(f"{outcome} has no value at some design point for every municipality")
@@ -147,7 +147,7 @@ def boxes(run: Exploration, scenario: str, lang: str = "en") -> list[tuple[str, 
             "en": f"for {who['en']}, {scenario} is cheaper than {run.baseline}",
             "nl": f"voor {who['nl']} is {scenario} goedkoper dan {run.baseline}",
         }[lang]
-        box = discover(run.experiments, cheaper)
+        box = discover(run.experiments, cheaper.tolist())
         text = describe_box(box, statement, run.experiments, lang=lang)
         share = cheaper.mean()
         if box is None:

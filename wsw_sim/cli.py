@@ -413,9 +413,11 @@ def sensitivity(run_dir: Path, outcome: str, scenario: str | None, top: int, dis
         for municipality, rows in table.groupby("municipality", sort=False):
             ranked = rows[rows["index"] == lead].head(top)
             click.echo(f"{municipality}:")
-            for rank, row in enumerate(ranked.itertuples(), start=1):
-                ci = f"95% CI {number(row.ci_low)} to {number(row.ci_high)}"
-                click.echo(f"  {rank}. {row.parameter}  {lead} = {number(row.value)} ({ci})")
+            for rank, (name, value, low, high) in enumerate(
+                ranked[["parameter", "value", "ci_low", "ci_high"]].itertuples(index=False), start=1
+            ):
+                ci = f"95% CI {number(float(low))} to {number(float(high))}"
+                click.echo(f"  {rank}. {name}  {lead} = {number(float(value))} ({ci})")
     if discover:
         for _municipality, _box, text in boxes(run, chosen, lang):
             click.echo(text)

@@ -149,11 +149,11 @@ def boxes(run: Exploration, scenario: str, lang: str = "en") -> list[tuple[str, 
         }[lang]
         box = discover(run.experiments, cheaper.tolist())
         text = describe_box(box, statement, run.experiments, lang=lang)
-        share = cheaper.mean()
+        k, n = int(cheaper.sum()), len(cheaper)
         if box is None:
             text = {
-                "en": f"{statement[0].upper()}{statement[1:]} at {share:.0%} of the design points: no box to find.",
-                "nl": f"{statement[0].upper()}{statement[1:]} in {share:.0%} van de punten: geen gebied te vinden.",
+                "en": f"{statement[0].upper()}{statement[1:]} at {k} of {n} design points: no box to find.",
+                "nl": f"{statement[0].upper()}{statement[1:]} in {k} van {n} punten: geen gebied te vinden.",
             }[lang]
         out.append((municipality, box, text))
     return out

@@ -76,3 +76,11 @@ def test_bad_sensitivity_input_is_exit_2(tmp_path: Path, args: list[str], words:
     run_dir = _explore(tmp_path, "morris", 2)
     done = CliRunner().invoke(cli, ["sensitivity", str(run_dir), *args])
     assert done.exit_code == 2 and words in done.output and len(done.output.strip().splitlines()) == 1
+
+
+def test_the_exploration_tables_are_views_for_sql(tmp_path: Path) -> None:
+    from analysis.load import query
+
+    run_dir = _explore(tmp_path, "morris", 2)
+    got = query(run_dir, "SELECT count(*) AS n FROM outcomes JOIN experiments USING (point)")
+    assert int(got["n"].iloc[0]) == len(load(run_dir, "outcomes"))

@@ -113,3 +113,14 @@ def test_explore_prints_the_run_folder_last(tmp_path: Path) -> None:
     assert done.exit_code == 0, done.output
     assert done.output.strip().splitlines()[-1] == str(tmp_path / "m")
     assert len(folder.read_frame(tmp_path / "m", "experiments")) == 2 * 2
+
+
+def test_an_exploration_runs_on_dask_with_the_same_files(tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    local = _explore(tmp_path / "local")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        remote = _explore(tmp_path / "dask", executor="dask", scheduler=cluster.scheduler_address)
+    assert folder.read_manifest(remote).executor == "dask"
+    for table in ("experiments", "outcomes"):
+        for a, b in zip(folder.table_files(local, table), folder.table_files(remote, table), strict=True):
+            assert a.read_bytes() == b.read_bytes(), a

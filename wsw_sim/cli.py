@@ -455,10 +455,10 @@ def breakeven(
         wsw-sim breakeven configs/soweco_2019.toml --param organisations.defaults.fixed_overhead_eur_per_year \\
             --baseline shared --alternative per_municipality --municipality Hellendoorn --reps 40 --seed 1
     """
-    from sim.runs.breakeven import break_even
+    from sim.runs.breakeven import break_even, number
 
     def show(x: float, mean: float, se: float) -> None:
-        click.echo(f"  {path} = {x:,.6g}: mean difference {mean:,.0f} EUR (standard error {se:,.0f})", err=True)
+        click.echo(f"  {path} = {number(x)}: mean difference {mean:,.0f} EUR (standard error {se:,.0f})", err=True)
 
     result = break_even(
         load_config(config, overrides), path, baseline, alternative, municipality, reps, seed, progress=show

@@ -47,10 +47,15 @@ class BreakEven:
     def line(self) -> str:
         """`PATH = VALUE (95% CI LOW to HIGH)` or `PATH: no break-even between LOW and HIGH`."""
         if self.value is None:
-            return f"{self.path}: no break-even between {self.low:,.6g} and {self.high:,.6g}"
-        lo = f"{self.ci_low:,.6g}" if self.ci_low is not None else f"below {self.low:,.6g}"
-        hi = f"{self.ci_high:,.6g}" if self.ci_high is not None else f"above {self.high:,.6g}"
-        return f"{self.path} = {self.value:,.6g} (95% CI {lo} to {hi})"
+            return f"{self.path}: no break-even between {number(self.low)} and {number(self.high)}"
+        lo = number(self.ci_low) if self.ci_low is not None else f"below {number(self.low)}"
+        hi = number(self.ci_high) if self.ci_high is not None else f"above {number(self.high)}"
+        return f"{self.path} = {number(self.value)} (95% CI {lo} to {hi})"
+
+
+def number(value: float) -> str:
+    """Whole with thousands separators from 1,000 on (amounts, counts), else six significant digits (rates)."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.6g}"
 
 
 def paired_difference(

@@ -79,7 +79,7 @@ def main() -> None:
         people = build_people(model, model.config, demography, r, args.seed)
         events.append(
             sum(
-                getattr(simulate_scenario(model, model.config, demography, s, people, r, args.seed), "events", 0)
+                simulate_scenario(model, model.config, demography, s, people, r, args.seed).events
                 for s in scenarios
             )
         )
@@ -90,7 +90,7 @@ def main() -> None:
     print(f"replication     {summary(replication_ms)}   all {len(scenarios)} scenarios, tables included")
     print(f"per scenario    {statistics.median(replication_ms) / len(scenarios):8.3f} ms median")
     print(
-        f"SimPy events    {statistics.fmean(events):8.0f} per replication (mean of {len(events)}), "
+        f"SimPy events    {statistics.fmean(events):8.0f} processed per replication (mean of {len(events)}), "
         f"{statistics.fmean(events) / len(scenarios):.0f} per scenario"
     )
     if not any(events):

@@ -78,10 +78,7 @@ def main() -> None:
     for r in range(min(args.reps, 50)):
         people = build_people(model, model.config, demography, r, args.seed)
         events.append(
-            sum(
-                simulate_scenario(model, model.config, demography, s, people, r, args.seed).events
-                for s in scenarios
-            )
+            sum(simulate_scenario(model, model.config, demography, s, people, r, args.seed).events for s in scenarios)
         )
 
     print(f"config          {args.config} ({len(pop)} persons, scenarios {', '.join(scenarios)})")

@@ -80,7 +80,9 @@ def reference(old_dir: Path, years: list[int]) -> dict[str, object]:
         stats = frame.groupby(keys, observed=True)[value].agg(["mean", "std", "size"]).reset_index()
         for record in stats.to_dict("records"):
             cell = {k: (int(record[k]) if k == "year" else str(record[k])) for k in keys}
-            cells.append({"table": table, **cell, "mean": record["mean"], "sd": record["std"], "n": int(record["size"])})
+            cells.append(
+                {"table": table, **cell, "mean": record["mean"], "sd": record["std"], "n": int(record["size"])}
+            )
     manifest = json.loads((old_dir / "manifest.json").read_text())
     return {
         "what": "old-code means and standard deviations per cell, for tests/test_same_model.py",

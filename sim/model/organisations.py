@@ -67,7 +67,6 @@ class Organisation:
     network: float = 0.0
     reach: float = 0.0
     """(network x multiplier) ** elasticity: what the reference rates of openings and contracts are scaled by."""
-    active: bool = True
     persons: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     pool: list[tuple[float, int]] = field(default_factory=list)
     """Candidates for a placement, a heap of (placeability, person)."""
@@ -234,7 +233,6 @@ class World:
 
     def close(self, org: Organisation) -> None:
         """`org` ends: its processes stop and its coaches go."""
-        org.active = False
         self.stop_processes(org)
         coaches.set_team(self, org, 0.0)
 

@@ -12,8 +12,14 @@ An opening or contract that finds no candidate does nothing. So when an organisa
 is empty, its openings and contracts wait until somebody is a candidate again and only then draw the wait
 for the next one: by the memorylessness of the exponential the openings a candidate meets are the same
 Poisson process, without the empty openings (two in five, most of them late in the horizon when nearly
-everybody has left). The rate is the one at that moment, as for every wait drawn (a wait keeps the rate it
-was drawn with; the reach changes only at reviews and reorganisations).
+everybody has left). Rates: every wait is drawn at the rate of its moment (reference x reach) and keeps
+it; the reach changes only at staffing reviews and reorganisations. The wait that follows a pause is drawn
+at the rate when the candidate came back, where openings drawn all along would have carried the rate of the
+last empty opening, which may precede a review: the rate that holds is used, not a stale one. Measured
+against the code that drew every opening (paired, 2,000 replications of soweco_2019, issue 12): without
+the pause the results were identical in every cell; with it no cell of persons by form or municipal
+contribution differs by more than 4 standard errors, and the split scenarios, whose small organisations
+pause most, keep a little more people in beschut_binnen late in the horizon (mean z about +0.5 to +1).
 """
 
 from __future__ import annotations

@@ -77,9 +77,9 @@ def test_a_placement_waits_for_a_busy_coach_exact_trace():
     assert people.form.tolist() == [INDIVIDUEEL, INDIVIDUEEL, BESCHUT]
 
 
-def test_openings_wait_for_a_candidate_and_the_wait_starts_when_one_comes_back():
-    # one candidate, placed at 2019.1 + coaching; the placement ends at 2019.5 (fixed below): the opening process
-    # waits without openings while nobody is a candidate, and the next opening comes 0.2 years after 2019.5
+def test_an_opening_that_finds_nobody_is_lost_and_the_next_one_takes_the_returned_candidate():
+    # one candidate, placed at 2019.1 + coaching; the placement ends at 2019.5 (fixed below). The opening at
+    # 2019.3 finds nobody (the candidate is in a trajectory) and does nothing; the one at 2019.6 places them again
     w, people = world(config(), [0.1], waits=[0.1, 0.2, 0.3])
     real_start = w.env.process
     trajectories = []
@@ -97,7 +97,7 @@ def test_openings_wait_for_a_candidate_and_the_wait_starts_when_one_comes_back()
     assert [(p, round(t, 9), f) for p, t, f in people.moves] == [
         (0, round(2019.1 + coaching, 9), INDIVIDUEEL),
         (0, 2019.5, BESCHUT),
-        (0, round(2019.7 + coaching, 9), INDIVIDUEEL),
+        (0, round(2019.6 + coaching, 9), INDIVIDUEEL),
     ]
 
 

@@ -77,7 +77,9 @@ def test_a_trajectory_under_way_at_a_reorganisation_is_taken_up_by_the_new_organ
     # one candidate of Tubbergen, an opening at 2019.9: coaching (12 weeks) runs past the split on 1 January;
     # the coached person is then of T, not of the organisation that made the opening, and waits for T's openings
     world, people = split_world([1], [0.1], openings=1.0)
-    waits = iter([0.9, 0.3])  # Regio's opening at 2019.9; T's first at 2020.3 (its processes start at 2020)
+    # Regio's opening at 2019.9, its next one drawn for 2024.9 (it never comes: Regio ends in 2020); T's first at
+    # 2020.3 (its processes start at 2020)
+    waits = iter([0.9, 5.0, 0.3])
     world.interarrival = lambda rate: next(waits, math.inf) if rate > 0 else math.inf
     world.run()
     coached_at = 2019.9 + 12.0 / WEEKS_PER_YEAR

@@ -70,7 +70,6 @@ class Organisation:
     persons: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     pool: list[tuple[float, int]] = field(default_factory=list)
     """Candidates for a placement, a heap of (placeability, person)."""
-    candidates_back: simpy.Event | None = None
     """Triggered when a candidate comes back to the empty pool, if an opening or contract waits for one."""
     processes: list[simpy.Process] = field(default_factory=list)
     coach_fte_per_100_persons: list[float] = field(init=False)
@@ -134,7 +133,7 @@ class World:
         return (1.0 / rate) * self.unit_exponential() if rate > 0 else math.inf  # as rng.exponential(1 / rate)
 
     def _back_from_placement(self, person: int, at: float) -> None:
-        placements.seek_placement(self, person, at)
+        placements.seek_placement(self, person)
 
     def duration(self, mean: float) -> float:
         """An exponential duration with this mean."""

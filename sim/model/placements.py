@@ -8,18 +8,11 @@ waits for a job coach, is coached, and starts with the employer (`placement_traj
 ends after an exponential duration (applied by `sim.model.workforce`). A group contract takes a crew of
 candidates together.
 
-An opening or contract that finds no candidate does nothing. So when an organisation's pool of candidates
-is empty, its openings and contracts wait until somebody is a candidate again and only then draw the wait
-for the next one: by the memorylessness of the exponential the openings a candidate meets are the same
-Poisson process, without the empty openings (two in five, most of them late in the horizon when nearly
-everybody has left). Rates: every wait is drawn at the rate of its moment (reference x reach) and keeps
-it; the reach changes only at staffing reviews and reorganisations. The wait that follows a pause is drawn
-at the rate when the candidate came back, where openings drawn all along would have carried the rate of the
-last empty opening, which may precede a review: the rate that holds is used, not a stale one. Measured
-against the code that drew every opening (paired, 2,000 replications of soweco_2019, issue 12): without
-the pause the results were identical in every cell; with it no cell of persons by form or municipal
-contribution differs by more than 4 standard errors, and the split scenarios, whose small organisations
-pause most, keep a little more people in beschut_binnen late in the horizon (mean z about +0.5 to +1).
+An opening or contract that finds no candidate does nothing. Each wait is drawn at the rate of its moment
+(reference x reach) and keeps it; the reach changes only at staffing reviews and reorganisations.
+Waiting for a candidate instead of drawing openings into an empty pool (two in five, most late in the
+horizon) was tried: by memorylessness it is nearly the same process, but the wake-ups cost almost as many
+events as it saved (about 10 of 2,000 a scenario), so the plain Poisson process stays (issue 12).
 """
 
 from __future__ import annotations
@@ -53,31 +46,19 @@ def fill_pool(world: World, org: Organisation) -> None:
     idx = idx[(p.exit_time[idx] > now) & (p.form[idx] == BESCHUT) & (p.placeability[idx] < ambition)]
     org.pool = list(zip(p.placeability[idx].tolist(), idx.tolist(), strict=True))
     heapq.heapify(org.pool)
-    if org.pool:
-        candidate_back(org, now)
 
 
-def seek_placement(world: World, person: int, at: float) -> None:
-    """`person` is back in beschut_binnen at `at`: a candidate again if their organisation's ambition allows."""
+def seek_placement(world: World, person: int) -> None:
+    """`person` is back in beschut_binnen: a candidate again if their organisation's ambition allows."""
     org = world.org_of(person)
     u = world.placeability[person]
     if org is not None and u < org.params.placement_ambition:
         heapq.heappush(org.pool, (u, person))
-        candidate_back(org, at)
 
 
 def give_back(world: World, org: Organisation, persons: list[int]) -> None:
     for person in persons:
         heapq.heappush(org.pool, (world.placeability[person], person))
-    if persons:
-        candidate_back(org, world.env.now)
-
-
-def candidate_back(org: Organisation, at: float) -> None:
-    """Wake the openings and contracts that wait for a candidate; they learn when the candidate came."""
-    if org.candidates_back is not None:
-        org.candidates_back.succeed(at)
-        org.candidates_back = None
 
 
 def candidates(world: World, org: Organisation, wanted: int = 1) -> list[int]:
@@ -125,8 +106,7 @@ def employer_openings(world: World, org: Organisation, form: int) -> Process:
     reference = world.orgs_config.network.openings_per_year_reference[WORK_FORMS[form]]  # type: ignore[index]
     try:
         while True:
-            since = env.now if org.pool else (yield from candidate_back_at(world, org))
-            yield env.timeout(since - env.now + world.interarrival(org.reach * reference))
+            yield env.timeout(world.interarrival(org.reach * reference))
             for person in candidates(world, org):
                 env.process(placement_trajectory(world, org, person, form))
     except simpy.Interrupt:  # a reorganisation (the organisation restarts its processes) or it closed
@@ -144,8 +124,7 @@ def group_contracts(world: World, org: Organisation) -> Process:
     reference = world.orgs_config.network.group_contracts_won_per_year_reference
     try:
         while True:
-            since = env.now if org.pool else (yield from candidate_back_at(world, org))
-            yield env.timeout(since - env.now + world.interarrival(org.reach * reference))
+            yield env.timeout(world.interarrival(org.reach * reference))
             now = env.now
             crew = candidates(world, org, size)
             if len(crew) < max(1, size // 2):
@@ -157,18 +136,6 @@ def group_contracts(world: World, org: Organisation) -> Process:
             people.new_crew(np.array(crew, np.int64), now + duration)
     except simpy.Interrupt:
         return
-
-
-def candidate_back_at(world: World, org: Organisation) -> Generator[simpy.Event, float, float]:
-    """Wait until a candidate comes back to `org`'s empty pool; returns the time they came.
-
-    That time may lie a little after now: a placement's end is applied just before the next event
-    (`sim.model.workforce`), and the wait for the next opening starts from it.
-    """
-    if org.candidates_back is None:
-        org.candidates_back = world.env.event()
-    at: float = yield org.candidates_back
-    return at
 
 
 def placement_trajectory(world: World, org: Organisation, person: int, form: int) -> Process:
@@ -190,7 +157,7 @@ def placement_trajectory(world: World, org: Organisation, person: int, form: int
         if world.org_of(person) is org:
             start_placement(world, org, person, form, waited)
         else:
-            seek_placement(world, person, now)
+            seek_placement(world, person)
 
 
 def start_placement(world: World, org: Organisation, person: int, form: int, waited_years: float) -> None:

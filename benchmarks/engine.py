@@ -78,10 +78,7 @@ def main() -> None:
     for r in range(min(args.reps, 50)):
         people = build_people(model, model.config, demography, r, args.seed)
         events.append(
-            sum(
-                getattr(simulate_scenario(model, model.config, demography, s, people, r, args.seed), "events", 0)
-                for s in scenarios
-            )
+            sum(simulate_scenario(model, model.config, demography, s, people, r, args.seed).events for s in scenarios)
         )
 
     print(f"config          {args.config} ({len(pop)} persons, scenarios {', '.join(scenarios)})")
@@ -90,7 +87,7 @@ def main() -> None:
     print(f"replication     {summary(replication_ms)}   all {len(scenarios)} scenarios, tables included")
     print(f"per scenario    {statistics.median(replication_ms) / len(scenarios):8.3f} ms median")
     print(
-        f"SimPy events    {statistics.fmean(events):8.0f} per replication (mean of {len(events)}), "
+        f"SimPy events    {statistics.fmean(events):8.0f} processed per replication (mean of {len(events)}), "
         f"{statistics.fmean(events) / len(scenarios):.0f} per scenario"
     )
     if not any(events):

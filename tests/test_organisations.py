@@ -1,22 +1,21 @@
-"""Organisations: timelines, job security, common random numbers, placements and coach queues."""
+"""Organisations: timelines, job security, common random numbers, the census, SimPy used through its public API."""
 
 from __future__ import annotations
 
-import itertools
-import math
+import re
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pytest
-import simpy
 from org_configs import smoke
 
-from sim.domain import BESCHUT, DEATH, ILLNESS, INDIVIDUEEL, RETIREMENT
+from sim.domain import BEGELEID, BESCHUT, DEATH, ILLNESS, INDIVIDUEEL, RETIREMENT
 from sim.errors import ConfigError
 from sim.model import organisations
 from sim.model.demography import resolve_exits
-from sim.model.organisations import WEEKS_PER_YEAR, CoachPool, Workforce, World, at_once
 from sim.model.replication import Model, build_people, simulate_scenario
+from sim.model.workforce import Workforce
 
 
 def outcomes(config, replication=3, seed=11):
@@ -106,62 +105,6 @@ def test_placements_happen_and_end_with_default_parameters():
         assert np.all(np.diff(run.moves.time) >= 0)
 
 
-def test_a_placement_waits_for_a_busy_coach_exact_trace():
-    """One coach slot, two openings 0.05 years apart: the second candidate waits for the first's coaching."""
-    config = smoke(
-        {
-            "horizon": {"end_year": 2019},
-            "organisations": {
-                "defaults": {
-                    "coach_min_team_fte": 1.0,
-                    "coach_trajectories_per_fte": 1.0,
-                    "coach_fte_per_100_persons": {
-                        "beschut_binnen": 0.0,
-                        "groepsdetachering": 0.0,
-                        "individuele_detachering": 0.0,
-                        "begeleid_werken": 0.0,
-                    },
-                    "coaching_weeks": 12.0,
-                    "placement_ambition": 0.5,
-                    "placement_duration_years_mean": {"individuele_detachering": 1e12, "begeleid_werken": 1e12},
-                },
-                "network": {
-                    "openings_per_year_reference": {"individuele_detachering": 1.0, "begeleid_werken": 0.0},
-                    "group_contracts_won_per_year_reference": 0.0,
-                },
-            },
-        }
-    )
-    n = 3
-    workforce = Workforce(
-        municipality=np.zeros(n, np.int16),
-        se=np.ones(n),
-        entry=np.full(n, 2019.0),
-        demographic_exit=np.full(n, np.inf),
-        voluntary_budget=np.full(n, np.inf),
-        voluntary_hazard=np.zeros(4),
-        form=np.full(n, BESCHUT, np.int8),
-        placeability=np.array([0.1, 0.2, 0.9]),  # the third does not seek a placement
-    )
-    world = World(config, workforce, np.random.default_rng(0), config.scenarios["shared"].timeline, 2019.0, 2020.0)
-    openings = iter([0.10, 0.05, 0.05])  # opening times 2019.10, 2019.15, 2019.20, then none
-    world.interarrival = lambda rate: next(openings, math.inf) if rate > 0 else math.inf
-    world.run()
-
-    coaching = 12.0 / WEEKS_PER_YEAR
-    first_start = 2019.10 + coaching
-    second_start = first_start + coaching  # waited for the coach from 2019.15 to first_start
-    assert [(p, round(t, 12), f) for p, t, f in workforce.moves] == [
-        (0, round(first_start, 12), INDIVIDUEEL),
-        (1, round(second_start, 12), INDIVIDUEEL),
-    ]
-    waits = {p: w for p, _, w in workforce.waits}
-    assert waits[0] == pytest.approx(0.0)
-    assert waits[1] == pytest.approx((first_start - 2019.15) * WEEKS_PER_YEAR)
-    # the third opening (2019.20) found no candidate: person 2 does not seek one, 0 and 1 were busy or placed
-    assert workforce.form.tolist() == [INDIVIDUEEL, INDIVIDUEEL, BESCHUT]
-
-
 @pytest.mark.parametrize(
     ("organisations", "message"),
     [
@@ -227,72 +170,49 @@ def test_the_census_equals_a_count_of_everybody_employed(monkeypatch, division_k
     assert any(later for _, _, later in taken) == inflow  # with inflow, some censuses come before an entry
 
 
-def test_the_coach_pool_is_first_come_first_served_and_a_larger_team_starts_every_waiting_trajectory_it_can():
-    env = simpy.Environment()
-    pool = CoachPool(env, 1, 10.0)
-    ended = []
-    for i in range(5):
-        pool.request(lambda waited, i=i: ended.append((i, env.now, waited)))
-    env.timeout(1).callbacks.append(lambda _: pool.set_capacity(3))  # two coaches hired at t = 1
-    env.timeout(2).callbacks.append(lambda _: pool.set_capacity(1))  # and more leave: nobody is interrupted
-    env.run()
-    # 0 starts at once; 1 and 2 start when the team grows (simpy.Resource started only one of them);
-    # 3 waits for a free slot under the lowered capacity (at 10, when 0 ends, 1 and 2 still hold two), 4 after
-    assert ended == [(0, 10.0, 0.0), (1, 11.0, 1.0), (2, 11.0, 1.0), (3, 21.0, 11.0), (4, 31.0, 21.0)]
+def test_the_model_uses_simpy_through_its_public_api_only():
+    # no private attribute of SimPy (`event._ok`, `env._eid`, `env._queue`, ...) and no urgent scheduling of
+    # our own: one scheduler, SimPy's
+    model = Path(organisations.__file__).parent
+    private = re.compile(
+        r"\._(ok|value|eid|queue|now|env|capacity|trigger_put|trigger_get|do_put|do_get)\b|URGENT|schedule\("
+    )
+    for path in sorted(model.glob("*.py")):
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            assert not private.search(line), f"{path.name}:{number}: {line.strip()}"
 
 
-def test_a_staffing_change_due_at_a_review_takes_effect_before_that_review():
-    # with the hiring lag equal to the review interval, the review sees the team the previous review asked for
-    # (and so does not ask for it again)
-    weeks = 13.0
-    config = smoke({"organisations": {"defaults": {"staffing_review_weeks": weeks, "hiring_lag_weeks": weeks}}})
-    log = []  # (time, what, (scenario run, organisation), coach FTE)
-    runs = itertools.count()
-
-    def run_of(world):  # a scenario's world, told apart from the others (their ids may be reused)
-        if not hasattr(world, "test_run"):
-            world.test_run = next(runs)
-        return world.test_run
-
-    def target(self, org, counts):
-        log.append((self.env.now, "review", (run_of(self), org.name), org.coach_fte))
-        return real_target(self, org, counts)
-
-    def set_fte(self, org, fte, now):
-        log.append((now, "set", (run_of(self), org.name), fte))
-        return real_set(self, org, fte, now)
-
-    with pytest.MonkeyPatch.context() as mp:
-        world = organisations.World
-        real_target, real_set = world.coach_target, world.set_fte
-        mp.setattr(world, "coach_target", target)
-        mp.setattr(world, "set_fte", set_fte)
-        outcomes(config, replication=1)
-    start = log[0][0]  # at the start the team is set from a first target, not by a review (worlds live apart)
-    tied = 0
-    for k, (now, what, name, fte) in enumerate(log):
-        if what == "review" and now > start:
-            before = [e for e in log[:k] if e[:3] == (now, "set", name)]
-            after = [e for e in log[k + 1 :] if e[:3] == (now, "set", name)]
-            assert not after, f"a staffing change at {now} came after the review"
-            if before:
-                tied += 1
-                assert fte == before[-1][3]  # the review saw the new team
-    assert tied > 5
-
-
-def test_processes_start_after_their_caller_and_before_the_ordinary_events_of_that_time():
-    # as SimPy starts a process: the urgent start keeps ties (and the draws' order) as generator processes had
-    env = simpy.Environment()
-    log = []
-    env.timeout(0).callbacks.append(lambda _: log.append("timeout"))
-    at_once(env, lambda _: log.append("start"))
-
-    def process():
-        log.append("process")
-        yield env.timeout(0)
-
-    env.process(process())
-    log.append("caller")
-    env.run()
-    assert log == ["caller", "start", "process", "timeout"]
+def test_processes_start_after_the_placements_under_way_have_drawn_their_ends():
+    # the organisations' processes start as SimPy starts a process, after whatever started them is done: the
+    # remaining durations of the placements under way at the start are the stream's first draws after the
+    # placeabilities, whatever the processes draw later
+    config = smoke()
+    model = Model.prepare(config)
+    people = build_people(model, config, model.demography, 0, 5)
+    pop = people.population
+    rng = np.random.default_rng(0)
+    workforce = Workforce(
+        municipality=pop.municipality,
+        se=pop.se,
+        entry=people.draws.entry,
+        demographic_exit=people.draws.demographic_exit,
+        voluntary_budget=people.draws.voluntary_budget,
+        voluntary_hazard=model.demography.voluntary_hazard_per_year,
+        form=pop.work_form.astype(np.intp),
+        placeability=rng.random(len(pop)),
+    )
+    world = organisations.World(config, workforce, rng, config.scenarios["shared"].timeline, model.start, model.end)
+    placed = np.flatnonzero(np.isin(workforce.form, [INDIVIDUEEL, BEGELEID]))
+    same = np.random.default_rng(0)
+    same.random(len(pop))
+    mean = config.organisations.defaults.placement_duration_years_mean["individuele_detachering"]
+    assert mean == config.organisations.defaults.placement_duration_years_mean["begeleid_werken"]
+    drawn = dict(zip(placed.tolist(), (model.start + same.exponential(mean, len(placed))).tolist(), strict=True))
+    world.run()
+    first_return: dict[int, float] = {}
+    for person, at, form in workforce.moves:
+        if form == BESCHUT and person in drawn:
+            first_return.setdefault(person, at)
+    assert len(first_return) > 3
+    for person, at in first_return.items():
+        assert at == drawn[person]

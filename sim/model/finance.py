@@ -28,7 +28,7 @@ import pyarrow as pa
 
 from sim.domain import BEGELEID, BESCHUT, WORK_FORMS
 from sim.inputs.config import Config, OrganisationParams, Partition
-from sim.model.organisations import fte_at, fte_years
+from sim.model.coaches import fte_at, fte_years
 from sim.model.tally import by_name, labels
 from sim.runs import schema
 

@@ -21,7 +21,7 @@ from sim.inputs.parameters import draw_parameters
 from sim.model import tally
 from sim.model.demography import DemographyModel, ExitDraws, constant_form_voluntary_exit, draw_exits, resolve_exits
 from sim.model.finance import OrganisationHistory, finance_tables
-from sim.model.organisations import Workforce, World
+from sim.model.organisations import World
 from sim.model.population import (
     Population,
     concat,
@@ -31,6 +31,7 @@ from sim.model.population import (
     synthetic_population,
 )
 from sim.model.streams import stream
+from sim.model.workforce import Workforce
 from sim.runs import schema
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 
 from analysis.load import RunError, load
-from analysis.sensitivity import INDEX_COLUMNS, Box, describe_box, discover, morris_indices, sobol_indices
+from analysis.sensitivity import INDEX_COLUMNS, Box, describe_box, discover, morris_indices, number, sobol_indices
 from sim.runs import folder, schema
 from sim.runs.outcomes import TOTAL, cost_definition
 
@@ -157,3 +157,36 @@ def boxes(run: Exploration, scenario: str, lang: str = "en") -> list[tuple[str, 
             }[lang]
         out.append((municipality, box, text))
     return out
+
+
+def ranking_lines(table: pd.DataFrame, kind: str, top: int) -> list[str]:
+    """The indices of `indices` as printed: per municipality, its `top` parameters most influential first."""
+    lead = "mu_star" if kind == "morris" else "ST"
+    lines = []
+    for municipality, rows in table.groupby("municipality", sort=False):
+        lines.append(f"{municipality}:")
+        ranked = rows[rows["index"] == lead].head(top)
+        for rank, (name, value, low, high) in enumerate(
+            ranked[["parameter", "value", "ci_low", "ci_high"]].itertuples(index=False), start=1
+        ):
+            ci = f"95% CI {number(float(low))} to {number(float(high))}"
+            lines.append(f"  {rank}. {name}  {lead} = {number(float(value))} ({ci})")
+    return lines
+
+
+def sensitivity_report(
+    run_dir: str | Path, outcome: str, scenario: str | None, top: int = 5, discover: bool = False, lang: str = "en"
+) -> list[str]:
+    """`wsw-sim sensitivity`: the indices (written to the run's `sensitivity` table) and ranking, and with
+    `discover` the PRIM boxes, as lines to print. An lhs design gives boxes only (indices are bad input)."""
+    run = exploration(run_dir)
+    chosen = default_scenario(run, scenario)
+    lines = []
+    if run.kind != "lhs" or not discover:
+        table = indices(run, outcome, chosen)  # an lhs design: says to use morris or sobol, or --discover
+        write_indices(run_dir, table)
+        lines.append(f"{run.kind} indices of {outcome}, {chosen} (baseline {run.baseline}); most influential first")
+        lines += ranking_lines(table, run.kind, top)
+    if discover:
+        lines += [text for _municipality, _box, text in boxes(run, chosen, lang)]
+    return lines

@@ -17,6 +17,7 @@ from sim.inputs.config import load_config
 from wsw_sim.options import (
     bad_input_exits_2,
     config_argument,
+    executor_options,
     out_file,
     period_options,
     run_dir_argument,
@@ -279,13 +280,11 @@ def compare(
 @click.argument("config", required=False, type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--reps", type=int, help="Replications (Monte Carlo runs of every scenario).")
 @click.option("--seed", type=int, help="Root seed; replication r draws from streams derived from (seed, r).")
-@click.option("--workers", type=int, default=None, help="Worker processes of the local executor [1].")
+@executor_options
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="Folder that receives the run folder.")
 @click.option("--run-id", help="Name of the run folder [UTC time stamp plus a hash of config, seed and reps].")
 @click.option("--scenario", "scenarios", multiple=True, help="Run only this scenario (repeatable) [all].")
 @click.option("--chunk-size", type=int, help="Replications per chunk file [reps/20, at most 25].")
-@click.option("--executor", type=click.Choice(["local", "dask"]), default=None, help="Where chunks run [local].")
-@click.option("--scheduler", help="Dask scheduler address, tcp://HOST:PORT (with --executor dask).")
 @click.option("--resume", type=click.Path(path_type=Path, file_okay=False), help="Finish the run in this folder.")
 @set_option
 @click.option(
@@ -348,11 +347,9 @@ def _finish(result: Any, quiet: bool) -> None:
 @click.option(
     "--param", "params", multiple=True, help="Vary only this config path (repeatable) [every ranged parameter]."
 )
-@click.option("--workers", type=int, default=None, help="Worker processes of the local executor [1].")
+@executor_options
 @click.option("--run-id", help="Name of the run folder [UTC time stamp plus a hash].")
 @click.option("--chunk-size", type=int, help="Design points per chunk file [at most 8].")
-@click.option("--executor", type=click.Choice(["local", "dask"]), default=None, help="Where chunks run [local].")
-@click.option("--scheduler", help="Dask scheduler address, tcp://HOST:PORT (with --executor dask).")
 @set_option
 @click.option("--quiet", is_flag=True, help="No progress bar and no summary (the run folder is still printed).")
 @bad_input_exits_2
@@ -398,29 +395,10 @@ def sensitivity(run_dir: Path, outcome: str, scenario: str | None, top: int, dis
     Example:
         wsw-sim sensitivity runs/<run-id> --scenario per_municipality --discover
     """
-    from analysis.exploration import boxes, default_scenario, exploration, indices, write_indices
-    from analysis.sensitivity import number
+    from analysis.exploration import sensitivity_report
 
-    run = exploration(run_dir)
-    chosen = default_scenario(run, scenario)
-    if run.kind == "lhs" and not discover:
-        indices(run, outcome, chosen)  # says that an lhs design gives no indices, and to use --discover
-    if run.kind != "lhs":
-        table = indices(run, outcome, chosen)
-        write_indices(run_dir, table)
-        lead = "mu_star" if run.kind == "morris" else "ST"
-        click.echo(f"{run.kind} indices of {outcome}, {chosen} (baseline {run.baseline}); most influential first")
-        for municipality, rows in table.groupby("municipality", sort=False):
-            ranked = rows[rows["index"] == lead].head(top)
-            click.echo(f"{municipality}:")
-            for rank, (name, value, low, high) in enumerate(
-                ranked[["parameter", "value", "ci_low", "ci_high"]].itertuples(index=False), start=1
-            ):
-                ci = f"95% CI {number(float(low))} to {number(float(high))}"
-                click.echo(f"  {rank}. {name}  {lead} = {number(float(value))} ({ci})")
-    if discover:
-        for _municipality, _box, text in boxes(run, chosen, lang):
-            click.echo(text)
+    for line in sensitivity_report(run_dir, outcome, scenario, top, discover, lang):
+        click.echo(line)
 
 
 @cli.command()
@@ -433,16 +411,7 @@ def sensitivity(run_dir: Path, outcome: str, scenario: str | None, top: int, dis
 @click.option("--seed", type=int, default=1, show_default=True, help="Root seed of those replications.")
 @set_option
 @bad_input_exits_2
-def breakeven(
-    config: Path,
-    path: str,
-    baseline: str,
-    alternative: str,
-    municipality: str,
-    reps: int,
-    seed: int,
-    overrides: tuple[str, ...],
-) -> None:
+def breakeven(config: Path, path: str, overrides: tuple[str, ...], seed: int, **question: Any) -> None:
     """The value of one parameter at which B costs the municipality what A does (mean paired difference zero).
 
     The difference is the discounted municipal contribution over the [analysis] horizon, B - A, averaged over
@@ -460,10 +429,7 @@ def breakeven(
     def show(x: float, mean: float, se: float) -> None:
         click.echo(f"  {path} = {number(x)}: mean difference {mean:,.0f} EUR (standard error {se:,.0f})", err=True)
 
-    result = break_even(
-        load_config(config, overrides), path, baseline, alternative, municipality, reps, seed, progress=show
-    )
-    click.echo(result.line())
+    click.echo(break_even(load_config(config, overrides), path, root_seed=seed, progress=show, **question).line())
 
 
 def main() -> None:

@@ -68,3 +68,12 @@ set_option = click.option(
     help="Set one parameter by its config path (repeatable), e.g. --set money.wage_cost_eur_per_se=31000.",
 )
 """`--set PATH=VALUE`: a parameter changed without editing the config (recorded in the manifest)."""
+
+
+def executor_options(func: F) -> F:
+    """`--workers`, `--executor` and `--scheduler`: where the chunks of a batch or an exploration run."""
+    func = click.option("--scheduler", help="Dask scheduler address, tcp://HOST:PORT (with --executor dask).")(func)
+    func = click.option(
+        "--executor", type=click.Choice(["local", "dask"]), default=None, help="Where chunks run [local]."
+    )(func)
+    return click.option("--workers", type=int, default=None, help="Worker processes of the local executor [1].")(func)

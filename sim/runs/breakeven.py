@@ -70,7 +70,7 @@ def paired_difference(
     definition: CostDefinition,
 ) -> tuple[float, float]:
     """Mean and standard error of alternative - baseline (EUR) over `replications`, with `path` set to `value`."""
-    from sim.runs.explore import model_at
+    from sim.runs.points import model_at
 
     at = model_at(model, {path: value})
     runs = [replication.simulate_replication(at, r, root_seed, (baseline, alternative)) for r in replications]

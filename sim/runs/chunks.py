@@ -64,12 +64,15 @@ def run_chunk(task: ChunkTask, model: Model | None = None) -> ChunkDone:
     the manifest does not count it, and a resume rewrites it).
     """
     model = model or prepared_model(task.config_toml, task.config_path, task.overrides)
-    if task.design is not None:
-        from sim.runs import explore
-
-        return explore.run_points(task, model)
     started = time.perf_counter()
     run_dir = Path(task.run_dir)
+    if task.design is not None:  # an exploration's chunk: design points
+        from sim.runs import points
+
+        rows = points.run_points(
+            run_dir, task.design, task.reps_per_point, task.root_seed, task.scenarios, task.chunk, model
+        )
+        return ChunkDone(task.chunk.id, time.perf_counter() - started, rows)
     try:
         # looked up on the module so that a test can stand in for it
         runs = [

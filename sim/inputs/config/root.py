@@ -15,6 +15,7 @@ from pydantic import (
 )
 
 from sim.errors import ConfigError
+from sim.inputs.config.analysis import AnalysisConfig, check_analysis
 from sim.inputs.config.calibration import CalibrationConfig
 from sim.inputs.config.demography import DemographyConfig
 from sim.inputs.config.fields import (
@@ -41,6 +42,7 @@ class Config(Frozen):
     money: MoneyConfig | None = None
     viability: ViabilityConfig = ViabilityConfig()
     calibration: CalibrationConfig | None = None
+    analysis: AnalysisConfig = AnalysisConfig()
     source: str = ""
     uncertain: dict[str, ParamSpec] = Field(default_factory=dict)
 
@@ -123,6 +125,7 @@ def config_from_dict(raw: Mapping[str, Any], source: str = "<config>", base_dir:
             msg += f" (and {more} more problem{'s' if more > 1 else ''})"
         raise ConfigError(source, _field_name(loc), msg) from None
     _check_references(config)
+    check_analysis(config.analysis, config.scenario_names, config.horizon.years, config.source)
     _check_uncertain_paths(config)
     return config
 
@@ -193,11 +196,11 @@ def _check_references(config: Config) -> None:
 def _check_uncertain_paths(config: Config) -> None:
     """Every uncertain parameter must name a numeric field of the typed config."""
     for path in config.uncertain:
-        if path.startswith(("population.", "horizon.")):
+        if path.startswith(("population.", "horizon.", "analysis.")):
             raise ConfigError(
                 config.source,
                 path,
-                "the population and the horizon are fixed for a run; no distribution here",
+                "the population, the horizon and the analysis are fixed for a run; no distribution here",
             )
         node: Any = config
         try:

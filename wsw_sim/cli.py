@@ -286,12 +286,18 @@ def _run_errors_exit_2(func: F) -> F:
 
 @cli.command()
 @run_dir_argument
-@click.option("--out", "out", required=True, type=click.Path(path_type=Path, dir_okay=False), help="HTML file.")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="FILE.html, or FILE.pdf to print it to A4 (needs a headless Chromium on the PATH).",
+)
 @click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True, help="Language.")
-@click.option("--baseline", default=None, help="Scenario the others are compared with (default: the first).")
-@click.option("--from-year", type=int, default=None, help="First year of the period money is added up over.")
-@click.option("--to-year", type=int, default=None, help="Last year of that period.")
-@click.option("--discount-rate", type=float, default=0.03, show_default=True, help="For the net present value.")
+@click.option("--baseline", default=None, help="Scenario the others are compared with [analysis.baseline].")
+@click.option("--from-year", type=int, default=None, help="First year money is added up over [analysis.horizon].")
+@click.option("--to-year", type=int, default=None, help="Last year of that period [analysis.horizon].")
+@click.option("--discount-rate", type=float, default=None, help="Yearly discount rate [analysis.discount_rate].")
 @_run_errors_exit_2
 def report(
     run_dir: Path,
@@ -300,13 +306,16 @@ def report(
     baseline: str | None,
     from_year: int | None,
     to_year: int | None,
-    discount_rate: float,
+    discount_rate: float | None,
 ) -> None:
-    """Write the self-contained HTML report of RUN_DIR (findings, tables, charts, assumptions, provenance).
+    """Write the report of RUN_DIR: the decision page, a page per municipality, the region, the assumptions.
+
+    Every choice not given comes from the [analysis] table of the run's config, as in `wsw-sim compare`.
 
     \b
     Example:
-        wsw-sim report runs/20190101-abc --out report.html --lang en --baseline shared
+        wsw-sim report runs/20190101-abc --out report.html --lang en
+        wsw-sim report runs/20190101-abc --out report.pdf
     """
     from analysis.load import RunError
     from analysis.report import write_report
@@ -320,40 +329,47 @@ def report(
 
 @cli.command()
 @run_dir_argument
-@click.option("--baseline", required=True, help="Scenario A.")
+@click.option("--baseline", default=None, help="Scenario A [the config's analysis.baseline].")
 @click.option("--alternative", required=True, help="Scenario B; differences are B - A.")
-@click.option("--from-year", type=int, default=None, help="First year added up (default: the first).")
-@click.option("--to-year", type=int, default=None, help="Last year added up (default: the last).")
-@click.option("--discount-rate", type=float, default=0.0, show_default=True, help="Yearly, for net present value.")
-@click.option("--base-year", type=int, default=None, help="Year values are discounted to (default: --from-year).")
+@click.option("--from-year", type=int, default=None, help="First year added up [analysis.horizon].")
+@click.option("--to-year", type=int, default=None, help="Last year added up [analysis.horizon].")
+@click.option(
+    "--discount-rate", type=float, default=None, help="Yearly, for net present value [analysis.discount_rate]."
+)
+@click.option("--base-year", type=int, default=None, help="Year values are discounted to [the first year].")
 @click.option("--value", default="municipal_contribution_eur", show_default=True, help="A finance column.")
 @_run_errors_exit_2
 def compare(
     run_dir: Path,
-    baseline: str,
+    baseline: str | None,
     alternative: str,
     from_year: int | None,
     to_year: int | None,
-    discount_rate: float,
+    discount_rate: float | None,
     base_year: int | None,
     value: str,
 ) -> None:
     """Print the paired difference B - A per municipality, over the replications both scenarios share.
 
-    Amounts are added up over the period (discounted when --discount-rate is given); the 95% interval is the
-    paired t-interval of the mean difference; "P(B cheaper)" is the share of replications in which B costs less.
+    Every choice not given comes from the [analysis] table of the run's config (the definitions the report
+    uses), and the header says which were used. Amounts are added up over the period and discounted to its
+    first year; the 95% interval is the paired t-interval of the mean difference; p5 and p95 bound 90 of 100
+    replications; "P(B cheaper)" is the share of replications in which B costs less.
 
     \b
     Example:
-        wsw-sim compare runs/20190101-abc --baseline shared --alternative per_municipality \\
-            --from-year 2021 --to-year 2030 --discount-rate 0.03
+        wsw-sim compare runs/20190101-abc --alternative per_municipality
+        wsw-sim compare runs/20190101-abc --baseline shared --alternative split_2021 --discount-rate 0
     """
     from analysis.compare import compare as paired_compare
 
-    table, period = paired_compare(run_dir, baseline, alternative, from_year, to_year, discount_rate, base_year, value)
+    table, definition = paired_compare(
+        run_dir, baseline, alternative, from_year, to_year, discount_rate, base_year, value
+    )
+    click.echo(f"definitions: {definition.describe()}")
     click.echo(
-        f"{value}: {alternative} - {baseline}, {period.label()}, discounted at {discount_rate:.2%} to "
-        f"{period.base}, {int(table['n'].max())} paired replications (EUR)"
+        f"{value}: {alternative} - {definition.baseline}, {definition.period.label()}, "
+        f"{int(table['n'].max())} paired replications (EUR)"
     )
     shown = table.rename(
         columns={

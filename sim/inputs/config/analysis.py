@@ -7,7 +7,9 @@ made once here so that every output gives the same number for the same run:
 - `horizon = [first, last]`: the calendar years whose municipal contributions are added up (default: every
   year of the config's `[horizon]`);
 - `discount_rate`: the yearly rate at which a euro paid in year y counts as 1 / (1 + rate)^(y - first) euros
-  of the first year (default 0: the plain sum). Amounts are nominal (euros of the year paid).
+  of the first year (default 0: the plain sum). Amounts are nominal (euros of the year paid);
+- `chart_min_persons`: a chart of an organisation ends in the year it has fewer Wsw employees than this
+  (median over replications): overhead per SE of a handful of people says nothing.
 
 Cross-checks against the rest of the config (the baseline is a scenario, the horizon lies inside the
 config's horizon) are in `check_analysis`, called by the config loader.
@@ -30,6 +32,7 @@ class AnalysisConfig(Frozen):
     baseline: str | None = None
     horizon: tuple[int, int] | None = None
     discount_rate: float = Field(default=0.0, ge=0.0, le=0.2)
+    chart_min_persons: int = Field(default=10, ge=0)
     note: str = ""
 
     @field_validator("horizon")
@@ -44,7 +47,9 @@ def check_analysis(analysis: AnalysisConfig, scenarios: Sequence[str], years: ra
     """The baseline must be one of `scenarios` and the horizon must lie within `years`."""
     if analysis.baseline is not None and analysis.baseline not in scenarios:
         raise ConfigError(
-            source, "analysis.baseline", f"{analysis.baseline!r} is not a scenario; choose one of {', '.join(scenarios)}"
+            source,
+            "analysis.baseline",
+            f"{analysis.baseline!r} is not a scenario; choose one of {', '.join(scenarios)}",
         )
     if analysis.horizon is not None:
         first, last = analysis.horizon

@@ -168,18 +168,18 @@ TEXT: Final[dict[str, dict[str, str]]] = {
     },
     "group_baseline": {"en": "baseline", "nl": "basis"},
     "group_against": {"en": "against {baseline}", "nl": "tegenover {baseline}"},
-    "col_extra_cost": {"en": "Extra cost, million EUR (average)", "nl": "Meerkosten, mln euro (gemiddeld)"},
+    "col_extra_cost": {"en": "Extra cost (million EUR)", "nl": "Meerkosten (mln euro)"},
     "col_band_chance": {"en": "90 of 100 futures", "nl": "90 van 100 toekomsten"},
     "col_cheaper_in": {"en": "Cheaper in", "nl": "Goedkoper in"},
     "col_viability_from": {"en": "Too small from", "nl": "Te klein vanaf"},
-    "col_placements": {"en": "Placements", "nl": "Plaatsingen"},
+    "col_placements": {"en": "Place\u00adments", "nl": "Plaat\u00adsingen"},  # soft hyphens: narrow columns
     "col_wait": {"en": "Coach wait (weeks)", "nl": "Wachten op coach (weken)"},
     "after_year": {"en": "after {year}", "nl": "na {year}"},
     "s_what": {
         "en": "Per municipality: what each option costs more (+) or less (−) than {baseline} over {period}, in "
         "million euros, discounted at {rate} a year to {base}.",
-        "nl": "Per gemeente staat hier wat elke keuze meer (+) of minder (−) kost dan {baseline} over {period}, in "
-        "miljoenen euro's, contant gemaakt naar {base} met {rate} per jaar.",
+        "nl": "Per gemeente staat hier hoeveel miljoen euro elke keuze meer (+) of minder (−) kost dan {baseline}, "
+        "opgeteld over {period} en omgerekend naar {base} met {rate} per jaar.",
     },
     "s_band_chance": {
         "en": "The band shows where 90 of 100 simulated futures fall; they differ only by chance (who retires, "

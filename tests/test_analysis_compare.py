@@ -106,13 +106,12 @@ def test_compare_on_a_run_matches_direct_pairing(run: Path) -> None:
 
 
 def test_compare_defaults_come_from_the_analysis_table(run: Path) -> None:
-    """smoke.toml's [analysis]: baseline shared, 2021-2030, 3% a year to 2021; explicit arguments win."""
+    """smoke.toml's [analysis]: the first scenario, every year, 3% a year to 2019; explicit arguments win."""
     table, definition = compare(run, None, "per_municipality")
     assert definition.baseline == "shared" and definition.from_config
-    assert definition.period == Period(2021, 2030, 0.03, None) and definition.period.base == 2021
+    assert definition.period == Period(2019, 2030, 0.03, None) and definition.period.base == 2019
     fin = load(run, "finance")
-    fin = fin[(fin["year"] >= 2021) & (fin["year"] <= 2030)]
-    fin = fin.assign(v=fin["municipal_contribution_eur"] / 1.03 ** (fin["year"] - 2021))
+    fin = fin.assign(v=fin["municipal_contribution_eur"] / 1.03 ** (fin["year"] - 2019))
     sums = fin.groupby(["scenario", "replication"])["v"].sum()
     d = sums["per_municipality"] - sums["shared"]
     region = table.set_index("municipality").loc[TOTAL]
@@ -129,7 +128,9 @@ def test_a_bad_analysis_table_is_named(run: Path, tmp_path: Path) -> None:
     copy = tmp_path / "copy"
     shutil.copytree(run, copy)
     manifest = json.loads((copy / "manifest.json").read_text())
-    manifest["config_toml"] = manifest["config_toml"].replace('baseline = "shared"', 'baseline = "gone"')
+    manifest["config_toml"] = manifest["config_toml"].replace(
+        "chart_min_persons = 10", 'chart_min_persons = 10\nbaseline = "gone"'
+    )
     (copy / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(RunError, match="unknown scenario 'gone'"):
         compare(copy, None, "per_municipality")
@@ -157,7 +158,7 @@ def test_compare_command(run: Path, tmp_path: Path) -> None:
     assert "8 paired replications" in ok.output
     header = ok.output.splitlines()[0]
     assert header == (
-        "definitions: baseline shared; 2021-2030; discounted at 3.00% a year to 2021; nominal EUR; from the config"
+        "definitions: baseline shared; 2019-2030; discounted at 3.00% a year to 2019; nominal EUR; from the config"
     )
     plain = runner.invoke(cli, ["compare", str(run), "--alternative", "per_municipality", "--discount-rate", "0"])
     assert plain.exit_code == 0 and "discounted at 0.00% a year" in plain.output

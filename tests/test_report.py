@@ -97,8 +97,8 @@ def test_at_most_five_plain_sentences_under_the_table(html: dict[str, str]) -> N
 def test_the_definitions_come_from_the_analysis_table(run: Path, html: dict[str, str]) -> None:
     decision = _decision(html["en"])
     assert "<dt>Compared with</dt><dd>shared</dd>" in decision
-    assert "<dt>Years added up</dt><dd>2021-2030</dd>" in decision  # smoke.toml's [analysis] horizon
-    assert "3.0% a year, to 2021" in decision and "the [analysis] table of the configuration" in decision
+    assert "<dt>Years added up</dt><dd>2019-2030</dd>" in decision  # smoke.toml: every year
+    assert "3.0% a year, to 2019" in decision and "the [analysis] table of the configuration" in decision
     other = _decision(render(run, "en", baseline="per_municipality", discount_rate=0.0, with_charts=False))
     assert "<dd>per_municipality</dd>" in other and "0.0% a year" in other
     assert 'data-scenario="shared" data-measure="extra_cost"' in other
@@ -110,7 +110,7 @@ def test_municipality_pages(html: dict[str, str]) -> None:
     for words in (
         "People (shared)",
         "by form of work",
-        "Money over 2021-2030",
+        "Money over 2019-2030",
         "Its organisation",
         "no &#39;ages&#39;",
     ):
@@ -150,7 +150,7 @@ def test_assumptions_and_provenance(run: Path, html: dict[str, str]) -> None:
     assumptions = en[en.index('<section id="assumptions">') : en.index('<section id="provenance">')]
     assert "organisations.defaults.fixed_overhead_eur_per_year" in assumptions
     assert "250000 – 1000000" in assumptions  # its range
-    assert "analysis.discount_rate" in assumptions and "analysis.horizon" in assumptions
+    assert "analysis.discount_rate" in assumptions and "analysis.chart_min_persons" in assumptions
     assert "Split in 2021, merged again in 2027" in assumptions
     assert "The thresholds come from the [viability] table" in en
     provenance = en[en.index('<section id="provenance">') :]

@@ -124,6 +124,8 @@ def test_the_report_prints_with_the_decision_table_on_page_one(tmp_path: Path, m
         assert {"Almelo", "Tubbergen", region} <= set(rows)  # every row of the table on page 1
         assert "per_municipality" in first and "merge_2027" in first  # every column group too
         assert first.count("%") >= 6  # the shares cheaper: two alternatives, three rows
+        last_sentence = {"en": "costs outside the Wsw budget.", "nl": "kosten buiten het Wsw-budget."}[lang]
+        assert last_sentence in " ".join(first.split())  # the sentences under the table are on page 1 too
         assert _page_text(pdf, 2).lstrip().startswith("Almelo")  # the first municipality starts page 2
         pages = [_page_text(pdf, p) for p in range(3, 8)]
         assert any(p.lstrip().startswith("Tubbergen") for p in pages)  # and the next one a page of its own

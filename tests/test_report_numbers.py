@@ -2,8 +2,8 @@
 totals against `wsw-sim compare` for the same run and definitions.
 
 Nothing here goes through `analysis`: the files are read one by one, the scenario taken from the folder name,
-and every figure is computed from its definition (smoke.toml's [analysis]: baseline shared, 2021-2030,
-discounted at 3% a year to 2021). A one-line slip in the report (the 5th percentile replaced by the median, a
+and every figure is computed from its definition (smoke.toml's [analysis]: baseline shared, 2019-2030,
+discounted at 3% a year to 2019). A one-line slip in the report (the 5th percentile replaced by the median, a
 missing discount, a component with the wrong sign) changes a number here.
 """
 
@@ -24,7 +24,7 @@ from analysis.compare import compare
 from analysis.report import render
 from wsw_sim.cli import cli
 
-FIRST, LAST, RATE = 2021, 2030, 0.03
+FIRST, LAST, RATE = 2019, 2030, 0.03
 ALTERNATIVES = ("per_municipality", "merge_2027")
 MUNICIPALITIES = ("Almelo", "Tubbergen")
 
@@ -171,6 +171,6 @@ def test_report_and_compare_agree(run: Path, page: str) -> None:
             assert shown[(muni, alt, "band_chance")] == [r["p5"], r["p95"]]
         printed = CliRunner().invoke(cli, ["compare", str(run), "--alternative", alt])
         assert printed.exit_code == 0, printed.output
-        assert "baseline shared; 2021-2030; discounted at 3.00% a year to 2021" in printed.output
+        assert "baseline shared; 2019-2030; discounted at 3.00% a year to 2019" in printed.output
         total = next(line for line in printed.output.splitlines() if line.split()[0] == "total").split()
         assert float(total[4].replace(",", "")) == round(shown[("total", alt, "extra_cost")][0])

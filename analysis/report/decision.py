@@ -106,7 +106,8 @@ def build_decision(
                 if r is None:
                     cells += [[Num("–")], [Num("–")], [Num("–")]]
                 else:
-                    band = [fmt.money(r["p5"], True), Num(" … "), fmt.money(r["p95"], True)]
+                    # a no-break space before the dots: a narrow cell wraps after them, not before
+                    band = [fmt.money(r["p5"], True), Num("\u00a0… "), fmt.money(r["p95"], True)]
                     cells += [[fmt.money(r["mean_difference"], True)], band, [fmt.share(r["p_alternative_cheaper"])]]
             cells += _people_cells(alt, muni, years, placed, waits, last_year, fmt)
         rows.append(Row(fmt.name(muni), muni, cells, keys))

@@ -75,7 +75,10 @@ class Formatter:
         return Num(self.mln(x, signed), exact(x))
 
     def share(self, x: float) -> Num:
-        return Num("–" if math.isnan(x) else number(100 * x, self.lang, 0) + "%", exact(x))
+        if math.isnan(x):
+            return Num("–", exact(x))
+        pct = 100 * x  # whole percents where they are whole; 1 of 200 is 0.5%, not 0%
+        return Num(number(pct, self.lang, 0 if abs(pct - round(pct)) < 1e-9 else 1) + "%", exact(x))
 
     def year(self, x: float, last_year: int) -> Num:
         if math.isnan(x):

@@ -186,10 +186,16 @@ def import_(file: Path, out: Path, mapping: Path | None, reference_date: Any) ->
 
 @cli.command()
 @run_dir_argument
-@out_file("HTML file.")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="FILE.html, or FILE.pdf to print it to A4 (needs a headless Chromium on the PATH).",
+)
 @click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True, help="Language.")
-@click.option("--baseline", default=None, help="Scenario the others are compared with (default: the first).")
-@period_options(0.03, "For the net present value.")
+@click.option("--baseline", default=None, help="Scenario the others are compared with [analysis.baseline].")
+@period_options
 @bad_input_exits_2
 def report(
     run_dir: Path,
@@ -198,13 +204,16 @@ def report(
     baseline: str | None,
     from_year: int | None,
     to_year: int | None,
-    discount_rate: float,
+    discount_rate: float | None,
 ) -> None:
-    """Write the self-contained HTML report of RUN_DIR (findings, tables, charts, assumptions, provenance).
+    """Write the report of RUN_DIR: the decision page, a page per municipality, the region, the assumptions.
+
+    Every choice not given comes from the [analysis] table of the run's config, as in `wsw-sim compare`.
 
     \b
     Example:
-        wsw-sim report runs/20190101-abc --out report.html --lang en --baseline shared
+        wsw-sim report runs/20190101-abc --out report.html --lang en
+        wsw-sim report runs/20190101-abc --out report.pdf
     """
     from analysis.report import write_report
     from sim.errors import ConfigError
@@ -218,38 +227,43 @@ def report(
 
 @cli.command()
 @run_dir_argument
-@click.option("--baseline", required=True, help="Scenario A.")
+@click.option("--baseline", default=None, help="Scenario A [the config's analysis.baseline].")
 @click.option("--alternative", required=True, help="Scenario B; differences are B - A.")
-@period_options(0.0, "Yearly, for net present value.")
-@click.option("--base-year", type=int, default=None, help="Year values are discounted to (default: --from-year).")
+@period_options
+@click.option("--base-year", type=int, default=None, help="Year values are discounted to [the first year].")
 @click.option("--value", default="municipal_contribution_eur", show_default=True, help="A finance column.")
 @bad_input_exits_2
 def compare(
     run_dir: Path,
-    baseline: str,
+    baseline: str | None,
     alternative: str,
     from_year: int | None,
     to_year: int | None,
-    discount_rate: float,
+    discount_rate: float | None,
     base_year: int | None,
     value: str,
 ) -> None:
     """Print the paired difference B - A per municipality, over the replications both scenarios share.
 
-    Amounts are added up over the period (discounted when --discount-rate is given); the 95% interval is the
-    paired t-interval of the mean difference; "P(B cheaper)" is the share of replications in which B costs less.
+    Every choice not given comes from the [analysis] table of the run's config (the definitions the report
+    uses), and the header says which were used. Amounts are added up over the period and discounted to its
+    first year; the 95% interval is the paired t-interval of the mean difference; p5 and p95 bound 90 of 100
+    replications; "P(B cheaper)" is the share of replications in which B costs less.
 
     \b
     Example:
-        wsw-sim compare runs/20190101-abc --baseline shared --alternative per_municipality \\
-            --from-year 2021 --to-year 2030 --discount-rate 0.03
+        wsw-sim compare runs/20190101-abc --alternative per_municipality
+        wsw-sim compare runs/20190101-abc --baseline shared --alternative split_2021 --discount-rate 0
     """
     from analysis.compare import compare as paired_compare
 
-    table, period = paired_compare(run_dir, baseline, alternative, from_year, to_year, discount_rate, base_year, value)
+    table, definition = paired_compare(
+        run_dir, baseline, alternative, from_year, to_year, discount_rate, base_year, value
+    )
+    click.echo(f"definitions: {definition.describe()}")
     click.echo(
-        f"{value}: {alternative} - {baseline}, {period.label()}, discounted at {discount_rate:.2%} to "
-        f"{period.base}, {int(table['n'].max())} paired replications (EUR)"
+        f"{value}: {alternative} - {definition.baseline}, {definition.period.label()}, "
+        f"{int(table['n'].max())} paired replications (EUR)"
     )
     shown = table.rename(
         columns={

@@ -45,19 +45,17 @@ def out_file(kind: str) -> Callable[[F], F]:
     return click.option("--out", "out", required=True, type=click.Path(path_type=Path, dir_okay=False), help=kind)
 
 
-def period_options(default_rate: float, rate_help: str) -> Callable[[F], F]:
-    """`--from-year`, `--to-year` and `--discount-rate`: the years money is added up over, and its discounting."""
+def period_options(func: F) -> F:
+    """`--from-year`, `--to-year` and `--discount-rate`: the years money is added up over, and its discounting.
 
-    def decorate(func: F) -> F:
-        func = click.option("--discount-rate", type=float, default=default_rate, show_default=True, help=rate_help)(
-            func
-        )
-        func = click.option("--to-year", type=int, default=None, help="Last year of that period.")(func)
-        return click.option(
-            "--from-year", type=int, default=None, help="First year of the period money is added up over."
-        )(func)
-
-    return decorate
+    Each defaults to the run config's `[analysis]` table (`horizon`, `discount_rate`): one definition of cost
+    for the report, `compare` and the analysis package.
+    """
+    func = click.option(
+        "--discount-rate", type=float, default=None, help="Yearly discount rate [analysis.discount_rate]."
+    )(func)
+    func = click.option("--to-year", type=int, default=None, help="Last year added up [analysis.horizon].")(func)
+    return click.option("--from-year", type=int, default=None, help="First year added up [analysis.horizon].")(func)
 
 
 set_option = click.option(

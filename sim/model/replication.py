@@ -10,7 +10,7 @@ Demography is drawn once per replication and shared by every scenario, so scenar
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 import pyarrow as pa
@@ -86,13 +86,24 @@ class ScenarioOutcome:
 
 
 def build_people(model: Model, config: Config, demography: DemographyModel, replication: int, root_seed: int) -> People:
-    """Add the inflow (its own stream) and draw everybody's latent exits (the demography stream)."""
-    newcomers, entry_new = inflow_population(config, stream(root_seed, replication, "inflow"))
-    population = concat(model.population, newcomers) if len(newcomers) else model.population
-    entry = np.concatenate([np.full(len(model.population), model.start), entry_new])
-    is_inflow = np.concatenate([np.zeros(len(model.population), bool), np.ones(len(newcomers), bool)])
-    draws = draw_exits(population, entry, demography, stream(root_seed, replication, "demography"))
-    return People(population=population, is_inflow=is_inflow, draws=draws)
+    """Draw the latent exits of the starting population (the demography stream), then add the inflow.
+
+    Newcomers and their exits come from the inflow stream alone, so switching the inflow on leaves every
+    existing person's draws unchanged: a vectorised draw sized by everybody would shift them.
+    """
+    start = model.population
+    at_start = np.full(len(start), model.start)
+    draws = draw_exits(start, at_start, demography, stream(root_seed, replication, "demography"))
+    inflow = stream(root_seed, replication, "inflow")
+    newcomers, entry_new = inflow_population(config, inflow)
+    if not len(newcomers):
+        return People(population=start, is_inflow=np.zeros(len(start), bool), draws=draws)
+    new = draw_exits(newcomers, entry_new, demography, inflow)
+    joined = ExitDraws(
+        **{f.name: np.concatenate([getattr(draws, f.name), getattr(new, f.name)]) for f in fields(ExitDraws)}
+    )
+    is_inflow = np.concatenate([np.zeros(len(start), bool), np.ones(len(newcomers), bool)])
+    return People(population=concat(start, newcomers), is_inflow=is_inflow, draws=joined)
 
 
 def simulate_scenario(

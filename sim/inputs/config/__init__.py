@@ -12,6 +12,7 @@ keyed by the parameter's dotted path.
 Any error is raised as `sim.errors.ConfigError`, whose message names the file and the field.
 """
 
+from sim.inputs.config.analysis import AnalysisConfig, analysis_from_table
 from sim.inputs.config.calibration import CalibrationConfig, ObservedStock
 from sim.inputs.config.demography import (
     AgeBand,
@@ -41,6 +42,7 @@ __all__ = [
     "SHARE_TOLERANCE",
     "AgeBand",
     "AgeTargets",
+    "AnalysisConfig",
     "AowConfig",
     "ByForm",
     "CalibrationConfig",
@@ -67,6 +69,7 @@ __all__ = [
     "Site",
     "ViabilityConfig",
     "VoluntaryConfig",
+    "analysis_from_table",
     "config_from_dict",
     "load_config",
 ]

@@ -15,6 +15,7 @@ from pydantic import (
 )
 
 from sim.errors import ConfigError
+from sim.inputs.config.analysis import AnalysisConfig, check_analysis
 from sim.inputs.config.calibration import CalibrationConfig
 from sim.inputs.config.demography import DemographyConfig
 from sim.inputs.config.fields import (
@@ -26,8 +27,9 @@ from sim.inputs.config.population import Horizon, PopulationConfig
 from sim.inputs.overrides import apply_overrides
 from sim.inputs.paths import get_at, path_parts, with_value
 
-FIXED_FOR_A_RUN = ("population.", "horizon.")
-"""Config paths no replication or design point may change: the people and the period simulated."""
+FIXED_FOR_A_RUN = ("population.", "horizon.", "analysis.")
+"""Config paths no replication or design point may change: the people and the period simulated, and the
+definition of cost the results are read with."""
 
 # ---------------------------------------------------------------------------------------------- config
 
@@ -45,6 +47,7 @@ class Config(Frozen):
     money: MoneyConfig | None = None
     viability: ViabilityConfig = ViabilityConfig()
     calibration: CalibrationConfig | None = None
+    analysis: AnalysisConfig = AnalysisConfig()
     source: str = ""
     uncertain: dict[str, ParamSpec] = Field(default_factory=dict)
     """The parameters drawn once per replication (those given a `dist`), by config path."""
@@ -134,6 +137,7 @@ def config_from_dict(raw: Mapping[str, Any], source: str = "<config>", base_dir:
             msg += f" (and {more} more problem{'s' if more > 1 else ''})"
         raise ConfigError(source, _field_name(loc), msg) from None
     _check_references(config)
+    check_analysis(config.analysis, config.scenario_names, config.horizon.years, config.source)
     _check_uncertain_paths(config)
     return config
 
@@ -213,7 +217,7 @@ def _check_uncertain_paths(config: Config) -> None:
             raise ConfigError(
                 config.source,
                 path,
-                "the population and the horizon are fixed for a run; no distribution here",
+                "the population, the horizon and the analysis are fixed for a run; no distribution here",
             )
         node: Any = config
         try:

@@ -7,9 +7,9 @@ rate: sum over y of contribution(y) / (1 + rate)^(y - first). `contribution_npv`
 place, for the exploration's outcomes, for break-even and for sequential stopping (`wsw-sim run --target-se`);
 `analysis.compare` and the report should use it too.
 
-`CostDefinition` holds the three choices (baseline scenario, horizon, discount rate). `cost_definition`
-reads them from the config's `[analysis]` table when the config has one, and otherwise uses the defaults
-that table has: the first scenario, the whole horizon, no discounting.
+`CostDefinition` holds the three choices (baseline scenario, horizon, discount rate); `cost_definition` reads
+them from the config's `[analysis]` table (`sim.inputs.config.analysis`; its defaults: the first scenario, the
+whole horizon, no discounting).
 """
 
 from __future__ import annotations
@@ -57,9 +57,10 @@ class CostDefinition:
 
 
 def cost_definition(config: Config, baseline: str | None = None) -> CostDefinition:
-    """The config's `[analysis]` definition (defaults where it has none); `baseline` overrides its baseline."""
-    analysis = getattr(config, "analysis", None)  # the [analysis] table, on configs that have it
-    chosen = baseline or getattr(analysis, "baseline", None) or config.scenario_names[0]
+    """The config's `[analysis]` definition (its defaults where the table is left out); `baseline` overrides its
+    baseline."""
+    analysis = config.analysis
+    chosen = baseline or analysis.baseline or config.scenario_names[0]
     if chosen not in config.scenarios:
         raise ConfigError(
             config.source,
@@ -67,9 +68,10 @@ def cost_definition(config: Config, baseline: str | None = None) -> CostDefiniti
             f"{chosen!r} is not a scenario; known: {', '.join(config.scenario_names)}",
         )
     years = config.horizon.years
-    first, last = getattr(analysis, "horizon", None) or (years.start, years.stop - 1)
-    rate = float(getattr(analysis, "discount_rate", 0.0) or 0.0)
-    return CostDefinition(baseline=chosen, first_year=int(first), last_year=int(last), discount_rate=rate)
+    first, last = analysis.horizon or (years.start, years.stop - 1)
+    return CostDefinition(
+        baseline=chosen, first_year=int(first), last_year=int(last), discount_rate=float(analysis.discount_rate)
+    )
 
 
 def _index(values: pa.ChunkedArray | pa.Array, known: Sequence[object]) -> np.ndarray:

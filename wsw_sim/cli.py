@@ -313,8 +313,7 @@ def run(config: Path | None, quiet: bool, **options: Any) -> None:
     """Run a batch of CONFIG into OUT/<run-id>/, or finish one with --resume; prints the run folder last.
 
     Exit 0 when every chunk is written, 1 when some failed or the run was interrupted (resume it), 2 for bad
-    input. A resumed run checks the files of every chunk marked done and runs again any that is missing or
-    damaged.
+    input. A resumed run checks the files of every chunk marked done and runs again any missing or damaged.
 
     \b
     Example:
@@ -322,8 +321,7 @@ def run(config: Path | None, quiet: bool, **options: Any) -> None:
         wsw-sim run --resume runs/20190101T000000Z-1a2b3c4d
         wsw-sim run configs/soweco_2019.toml --reps 1000 --seed 1 --out /shared/runs \\
             --executor dask --scheduler tcp://10.0.0.5:8786
-        wsw-sim run configs/soweco_2019.toml --reps 200 --seed 1 --out runs \\
-            --set organisations.defaults.fixed_overhead_eur_per_year=400000
+        wsw-sim run configs/soweco_2019.toml --reps 200 --seed 1 --out runs --set money.wage_cost_eur_per_se=31000
         wsw-sim run configs/soweco_2019.toml --reps 50 --seed 1 --out runs --target-se 100000 --max-reps 2000
     """
     from sim.runs.launch import launch
@@ -370,10 +368,9 @@ def _finish(result: Any, quiet: bool) -> None:
 def explore(config: Path, quiet: bool, **options: Any) -> None:
     """Run every scenario of CONFIG at each point of a design over its ranged parameters; prints the run folder.
 
-    The run folder holds `experiments` (the parameter values of each point) and `outcomes` (per point,
-    replication, scenario and municipality: the discounted contribution over the [analysis] horizon and its
-    difference from the baseline, placements, waits, the first year below viability). Replication r of every
-    point uses the same random streams. Resume an interrupted one with `wsw-sim run --resume RUN_DIR`.
+    Writes `experiments` (each point's parameter values) and `outcomes` (per point, replication, scenario and
+    municipality: the discounted contribution over the [analysis] horizon, its difference from the baseline,
+    placements, waits, first year below viability). Replication r of every point uses the same random streams.
 
     \b
     Example:
@@ -399,11 +396,10 @@ def explore(config: Path, quiet: bool, **options: Any) -> None:
 def sensitivity(run_dir: Path, outcome: str, scenario: str | None, top: int, discover: bool, lang: str) -> None:
     """Which assumptions decide: the sensitivity indices of an exploration (RUN_DIR from `wsw-sim explore`).
 
-    Per municipality and total, the outcome's mean over each point's replications is analysed with the
-    design's method: Morris mu* (the mean absolute effect of moving one parameter across its range, in the
-    outcome's unit) and sigma, or Sobol S1 and ST (shares of the variance). The indices are written to the
-    run's `sensitivity` table and printed most influential first. --discover runs PRIM: where in the explored
-    ranges is the scenario cheaper than the baseline, in plain words, with density and coverage.
+    Per municipality and total, the mean outcome of each point, with the design's method: Morris mu* (mean
+    absolute effect of a parameter over its range, in the outcome's unit) and sigma, or Sobol S1 and ST (shares
+    of the variance); kept as the run's `sensitivity` table, printed most influential first. --discover: PRIM
+    boxes where the scenario is cheaper than the baseline, in plain words.
 
     \b
     Example:

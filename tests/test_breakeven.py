@@ -23,7 +23,9 @@ def test_the_sign_of_the_difference_changes_across_the_printed_value() -> None:
     done = CliRunner().invoke(cli, [*ARGS, "--municipality", "Almelo", "--reps", "4", "--seed", "1"])
     assert done.exit_code == 0, done.output
     last = done.stdout.strip().splitlines()[-1]
-    found = re.fullmatch(rf"{re.escape(OVERHEAD)} = ([\d,.]+) \(95% CI ([\d,.]+) to ([\d,.]+)\)", last)
+    found = re.fullmatch(
+        rf"{re.escape(OVERHEAD)} = ([\d,.]+) \(95% CI (?:below )?([\d,.]+) to (?:above )?([\d,.]+)\)", last
+    )
     assert found, last
     value, low, high = (float(g.replace(",", "")) for g in found.groups())
     assert low < value < high

@@ -437,7 +437,7 @@ def breakeven(config: Path, path: str, overrides: tuple[str, ...], seed: int, **
     from sim.runs.breakeven import break_even, number
 
     def show(x: float, mean: float, se: float) -> None:
-        click.echo(f"  {path} = {number(x)}: mean difference {mean:,.0f} EUR (standard error {se:,.0f})", err=True)
+        click.echo(f"  {path} = {number(x)}: mean difference {round(mean):,} EUR (SE {round(se):,})", err=True)
 
     click.echo(break_even(load_config(config, overrides), path, root_seed=seed, progress=show, **question).line())
 

@@ -246,3 +246,130 @@ def test_replications_computed_together_each_get_what_they_get_alone():
     closed = together[0].to_pandas().groupby(["replication", "year"])["transition_cost_eur"].sum().unstack()
     assert closed.loc[2, 2019] > 0 == closed.loc[0, 2019] == closed.loc[1, 2019]  # the replications do differ
     assert closed.loc[0, 2022] > 0 == closed.loc[1, 2022] == closed.loc[2, 2022]
+
+
+# ------------------------------------------------------- by hand, after the price year, every allocation key
+
+# Every index different and none zero, so a price indexed at another's rate shows (smoke: price year 2019).
+INDICES = {"wage_index_per_year": 0.025, "price_index_per_year": 0.03, "subsidy_index_per_year": 0.015}
+FIXED_SHARES = {"Almelo": 0.7, "Tubbergen": 0.3}
+# [municipality][form] for Almelo, Tubbergen; forms beschut_binnen, groepsdetachering, individuele_detachering,
+# begeleid_werken. Person-years are not proportional to SE-years, so the SE and persons keys differ.
+SE_YEAR = [[10.0, 4.0, 5.0, 2.0], [3.0, 2.0, 1.0, 4.0]]
+PERSON_YEAR = [[12.0, 5.0, 6.0, 3.0], [4.0, 2.0, 2.0, 6.0]]
+BESCHUT_STOCK = [30, 5]  # at every year end: Almelo's 40-place site stays open
+
+
+def _by_hand_config(allocation_key: str, end_year: int) -> Any:
+    money: dict[str, Any] = {**INDICES, "allocation_key": allocation_key}
+    if allocation_key == "fixed":
+        money["fixed_allocation"] = FIXED_SHARES
+    return smoke({"horizon": {"end_year": end_year}, "money": money})
+
+
+def _by_hand_arrays(n_years: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    se_years = np.broadcast_to(np.array(SE_YEAR), (n_years, 2, 4)).copy()
+    person_years = np.broadcast_to(np.array(PERSON_YEAR), (n_years, 2, 4)).copy()
+    stock_persons = np.zeros((n_years + 1, 2, 4))
+    stock_persons[:, :, 0] = BESCHUT_STOCK
+    stock_persons[:, :, 1:] = 2.0
+    return se_years, person_years, stock_persons
+
+
+@pytest.mark.parametrize("allocation_key", ["se_share", "persons_share", "fixed"])
+def test_a_shared_organisation_two_years_after_the_price_year_by_hand(allocation_key: str) -> None:
+    """Regio (Almelo and Tubbergen) in 2021: every column in euros from the config's numbers, by hand."""
+    config = _by_hand_config(allocation_key, 2021)
+    se_years, person_years, stock_persons = _by_hand_arrays(3)
+    history = OrganisationHistory(fte_history={"Regio": [(2019.0, 2.0), (2021.5, 3.0)]}, created={})
+    fin, orgs = finance_of_one(
+        config,
+        config.scenarios["shared"].timeline,
+        history,
+        se_years,
+        person_years,
+        stock_persons,
+        stock_persons * 0.5,
+        "shared",
+    )
+    f = fin.to_pandas()
+    f = f[f.year == 2021].set_index("municipality")
+    # the config's numbers (smoke.toml), written out
+    wage_ix, price_ix, subsidy_ix = 1.025**2, 1.03**2, 1.015**2
+    wage = (10 + 4 + 5 + 3 + 2 + 1) * 30000 * wage_ix  # begeleid werken (2 + 4 SE) is paid by the employer
+    wage_subsidy = (2 + 4) * 14000 * wage_ix
+    coach = (2.0 * 0.5 + 3.0 * 0.5) * 65000 * wage_ix
+    staff = (12 + 4) * 6000 + (5 + 2) * 2500 + (6 + 2) * 900 + (3 + 6) * 500
+    overhead = (600000 + 250000 + staff) * wage_ix  # fixed overhead, governance (two members), staff
+    site = 150000 * price_ix  # the Almelo site, 35 of 40 places filled: open, nothing bought
+    added_value = ((10 + 3) * 5500 + (4 + 2) * 11000 + (5 + 1) * 14000) * price_ix
+    subsidy = {"Almelo": 21 * 22700 * subsidy_ix, "Tubbergen": 10 * 22700 * subsidy_ix}  # own SE
+    key = {
+        "se_share": {"Almelo": 21 / 31, "Tubbergen": 10 / 31},
+        "persons_share": {"Almelo": 26 / 40, "Tubbergen": 14 / 40},
+        "fixed": FIXED_SHARES,
+    }[allocation_key]
+    for m, k in key.items():
+        row = f.loc[m]
+        assert row["wage_cost_eur"] == pytest.approx(wage * k, abs=0.01)
+        assert row["wage_subsidy_eur"] == pytest.approx(wage_subsidy * k, abs=0.01)
+        assert row["coach_cost_eur"] == pytest.approx(coach * k, abs=0.01)
+        assert row["overhead_eur"] == pytest.approx(overhead * k, abs=0.01)
+        assert row["site_cost_eur"] == pytest.approx(site * k, abs=0.01)
+        assert row["transition_cost_eur"] == 0
+        assert row["added_value_eur"] == pytest.approx(added_value * k, abs=0.01)
+        assert row["subsidy_eur"] == pytest.approx(subsidy[m], abs=0.01)
+        costs = (wage + wage_subsidy + coach + overhead + site) * k
+        assert row["municipal_contribution_eur"] == pytest.approx(costs - subsidy[m] - added_value * k, abs=0.05)
+    o = orgs.to_pandas().set_index("year").loc[2021]
+    assert o["persons"] == 35 + 2 * 6 and o["se"] == pytest.approx(0.5 * (35 + 2 * 6))
+    assert o["coaches_fte"] == 3.0 and o["persons_per_coach"] == pytest.approx(47 / 3)
+    assert o["overhead_eur_per_se"] == pytest.approx(overhead / 31, abs=0.01)
+
+
+def test_single_municipality_organisations_after_a_split_by_hand() -> None:
+    """per_municipality: Almelo and Tubbergen alone from 2021. No governance for one member, the setup cost
+    once in the year of creation (at the wage index), Tubbergen buying its sheltered places from Almelo."""
+    config = _by_hand_config("persons_share", 2022)
+    se_years, person_years, stock_persons = _by_hand_arrays(4)
+    history = OrganisationHistory(
+        fte_history={"Regio": [(2019.0, 2.0), (2021.0, 0.0)], "Almelo": [(2021.0, 1.5)], "Tubbergen": [(2021.0, 1.0)]},
+        created={"Almelo": [2021.0], "Tubbergen": [2021.0]},
+    )
+    fin, _ = finance_of_one(
+        config,
+        config.scenarios["per_municipality"].timeline,
+        history,
+        se_years,
+        person_years,
+        stock_persons,
+        stock_persons * 0.5,
+        "per_municipality",
+    )
+    f = fin.to_pandas().set_index(["year", "organisation"])
+    for year in (2021, 2022):
+        wage_ix, price_ix = 1.025 ** (year - 2019), 1.03 ** (year - 2019)
+        setup = 400000 * wage_ix if year == 2021 else 0.0
+        t = f.loc[(year, "Tubbergen")]
+        assert t["municipality"] == "Tubbergen"
+        staff_t = 4 * 6000 + 2 * 2500 + 2 * 900 + 6 * 500
+        assert t["overhead_eur"] == pytest.approx((600000 + staff_t) * wage_ix, abs=0.01)  # no governance
+        assert t["coach_cost_eur"] == pytest.approx(1.0 * 65000 * wage_ix, abs=0.01)
+        assert t["transition_cost_eur"] == pytest.approx(setup, abs=0.01)
+        bought = 4 * 5000 * price_ix  # all 4 beschut person-years at the tariff: Tubbergen has no site
+        assert t["site_cost_eur"] == pytest.approx(bought, abs=0.01)
+        assert t["added_value_eur"] == pytest.approx((3 * 5500 + 2 * 11000 + 1 * 14000) * price_ix, abs=0.01)
+        assert t["subsidy_eur"] == pytest.approx(10 * 22700 * 1.015 ** (year - 2019), abs=0.01)
+        a = f.loc[(year, "Almelo")]
+        staff_a = 12 * 6000 + 5 * 2500 + 6 * 900 + 3 * 500
+        assert a["overhead_eur"] == pytest.approx((600000 + staff_a) * wage_ix, abs=0.01)
+        assert a["transition_cost_eur"] == pytest.approx(setup, abs=0.01)
+        assert a["site_cost_eur"] == pytest.approx(150000 * price_ix, abs=0.01)
+        own = (10 * 5500 + 4 * 11000 + 5 * 14000) * price_ix
+        assert a["added_value_eur"] == pytest.approx(own + bought, abs=0.01)  # the tariff is Almelo's income
+    # Regio before the split: two members, so governance is charged
+    regio = f.loc[(2020, "Regio")]
+    staff = (12 + 4) * 6000 + (5 + 2) * 2500 + (6 + 2) * 900 + (3 + 6) * 500
+    assert regio["overhead_eur"].sum() == pytest.approx((600000 + 250000 + staff) * 1.025, abs=0.02)
+    total_setup = fin.to_pandas()["transition_cost_eur"].sum()
+    assert total_setup == pytest.approx(2 * 400000 * 1.025**2, abs=0.02)  # once per new organisation

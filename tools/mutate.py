@@ -53,7 +53,7 @@ GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     "personnel": (
         ("sim/inputs/personnel*.py",),
-        ("tests/test_personnel.py",),
+        ("tests/test_personnel.py", "tests/test_personnel_pseudonyms.py"),
     ),
 }
 

@@ -45,7 +45,12 @@ GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     "demography": (
         ("sim/model/demography.py", "sim/model/mortality.py", "sim/model/retirement.py"),
-        ("tests/test_demography.py", "tests/test_oracle.py"),
+        (
+            "tests/test_demography.py",
+            "tests/test_mortality.py",
+            "tests/test_retirement.py",
+            "tests/test_oracle.py",
+        ),
     ),
     "store": (
         ("sim/runs/store.py",),

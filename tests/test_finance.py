@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -10,6 +11,7 @@ import pyarrow as pa
 import pytest
 from org_configs import smoke
 
+from sim.inputs.config import Partition
 from sim.model.finance import COST_COLUMNS, OrganisationHistory, finance_tables
 from sim.model.replication import Model, run_replication
 
@@ -281,7 +283,8 @@ def test_a_shared_organisation_two_years_after_the_price_year_by_hand(allocation
     """Regio (Almelo and Tubbergen) in 2021: every column in euros from the config's numbers, by hand."""
     config = _by_hand_config(allocation_key, 2021)
     se_years, person_years, stock_persons = _by_hand_arrays(3)
-    history = OrganisationHistory(fte_history={"Regio": [(2019.0, 2.0), (2021.5, 3.0)]}, created={})
+    # a change after the horizon: the year-end FTE is read at 31 December, not a year later
+    history = OrganisationHistory(fte_history={"Regio": [(2019.0, 2.0), (2021.5, 3.0), (2022.5, 1.0)]}, created={})
     fin, orgs = finance_of_one(
         config,
         config.scenarios["shared"].timeline,
@@ -321,6 +324,7 @@ def test_a_shared_organisation_two_years_after_the_price_year_by_hand(allocation
         assert row["subsidy_eur"] == pytest.approx(subsidy[m], abs=0.01)
         costs = (wage + wage_subsidy + coach + overhead + site) * k
         assert row["municipal_contribution_eur"] == pytest.approx(costs - subsidy[m] - added_value * k, abs=0.05)
+    assert orgs.to_pandas().set_index("year").loc[2020, "coaches_fte"] == 2.0
     o = orgs.to_pandas().set_index("year").loc[2021]
     assert o["persons"] == 35 + 2 * 6 and o["se"] == pytest.approx(0.5 * (35 + 2 * 6))
     assert o["coaches_fte"] == 3.0 and o["persons_per_coach"] == pytest.approx(47 / 3)
@@ -373,3 +377,123 @@ def test_single_municipality_organisations_after_a_split_by_hand() -> None:
     assert regio["overhead_eur"].sum() == pytest.approx((600000 + 250000 + staff) * 1.025, abs=0.02)
     total_setup = fin.to_pandas()["transition_cost_eur"].sum()
     assert total_setup == pytest.approx(2 * 400000 * 1.025**2, abs=0.02)  # once per new organisation
+
+
+def test_an_organisation_whose_members_change_is_charged_for_each_years_members() -> None:
+    """Regio loses Tubbergen in 2020 (a timeline made here): from then on one member, so no governance and
+    no Tubbergen rows; Tubbergen alone has its own overrides (a smaller back office)."""
+    config = smoke(
+        {
+            "horizon": {"end_year": 2020},
+            "money": INDICES,
+            "organisations": {"overrides": {"Tubbergen": {"fixed_overhead_eur_per_year": 300000}}},
+        }
+    )
+    timeline = [
+        Partition.model_validate({"start": date(2019, 1, 1), "organisations": {"Regio": ["Almelo", "Tubbergen"]}}),
+        Partition.model_validate(
+            {"start": date(2020, 1, 1), "organisations": {"Regio": ["Almelo"], "Tubbergen": ["Tubbergen"]}}
+        ),
+    ]
+    se_years, person_years, stock_persons = _by_hand_arrays(2)
+    history = OrganisationHistory(
+        fte_history={"Regio": [(2019.0, 1.0)], "Tubbergen": [(2020.0, 1.0)]}, created={"Tubbergen": [2020.0]}
+    )
+    fin, orgs = finance_of_one(
+        config, timeline, history, se_years, person_years, stock_persons, stock_persons * 0.5, "moved"
+    )
+    f = fin.to_pandas()
+    staff_a = 12 * 6000 + 5 * 2500 + 6 * 900 + 3 * 500
+    staff_t = 4 * 6000 + 2 * 2500 + 2 * 900 + 6 * 500
+    y2019 = f[f.year == 2019]
+    assert set(y2019.municipality) == {"Almelo", "Tubbergen"} and set(y2019.organisation) == {"Regio"}
+    assert y2019["overhead_eur"].sum() == pytest.approx(600000 + 250000 + staff_a + staff_t, abs=0.02)
+    y2020 = f[f.year == 2020].set_index("organisation")
+    assert y2020.loc["Regio", "municipality"] == "Almelo"
+    assert y2020.loc["Regio", "overhead_eur"] == pytest.approx((600000 + staff_a) * 1.025, abs=0.01)
+    assert y2020.loc["Tubbergen", "overhead_eur"] == pytest.approx((300000 + staff_t) * 1.025, abs=0.01)
+    assert y2020.loc["Tubbergen", "transition_cost_eur"] == pytest.approx(400000 * 1.025, abs=0.01)
+    members = orgs.to_pandas().set_index(["year", "organisation"])["members"]
+    assert members.to_dict() == {
+        (2019, "Regio"): "Almelo,Tubbergen",
+        (2020, "Regio"): "Almelo",
+        (2020, "Tubbergen"): "Tubbergen",
+    }
+
+
+def test_an_organisation_without_employees_pays_no_fixed_overhead() -> None:
+    """Everybody gone in 2020: the site closes (a transition cost), but no overhead is charged that year."""
+    config = smoke({"horizon": {"end_year": 2020}, "money": INDICES})
+    se_years, person_years, stock_persons = _by_hand_arrays(2)
+    se_years[1], person_years[1], stock_persons[1:] = 0.0, 0.0, 0.0
+    history = OrganisationHistory(fte_history={"Regio": [(2019.0, 1.0), (2020.0, 0.0)]}, created={})
+    fin, _ = finance_of_one(
+        config,
+        config.scenarios["shared"].timeline,
+        history,
+        se_years,
+        person_years,
+        stock_persons,
+        stock_persons * 0.5,
+        "shared",
+    )
+    by_year = fin.to_pandas().groupby("year")[["overhead_eur", "transition_cost_eur", "wage_cost_eur"]].sum()
+    assert by_year.loc[2019, "overhead_eur"] > 600000
+    assert by_year.loc[2020, "overhead_eur"] == 0 and by_year.loc[2020, "wage_cost_eur"] == 0
+    assert by_year.loc[2020, "transition_cost_eur"] == pytest.approx(150000 * 1.03, abs=0.01)  # the site closes
+
+
+def test_years_without_anything_have_no_rows_and_small_or_empty_years_their_own_ratios() -> None:
+    """No sites. 2019 normal; 2020 nobody and no coach: no row at all; 2021 half a person-year and half a
+    coach FTE: the fixed overhead is charged, persons per coach is persons / 0.5; 2022 a coach but nobody:
+    a row (the coach costs), no overhead, persons per coach 0 and overhead per SE undefined (NaN)."""
+    config = smoke({"horizon": {"end_year": 2022}, "money": INDICES, "organisations": {"sites": []}})
+    se_years, person_years, stock_persons = _by_hand_arrays(4)
+    se_years[1:], person_years[1:], stock_persons[2:] = 0.0, 0.0, 0.0
+    se_years[2, 0, 0], person_years[2, 0, 0] = 0.25, 0.5
+    stock_persons[0, 0, 0], stock_persons[3, 0, 0] = 99, 1  # end 2018 (never reported), end 2021
+    history = OrganisationHistory(
+        fte_history={"Regio": [(2019.0, 1.0), (2020.0, 0.0), (2021.0, 0.5), (2022.0, 1.0)]}, created={}
+    )
+    fin, orgs = finance_of_one(
+        config,
+        config.scenarios["shared"].timeline,
+        history,
+        se_years,
+        person_years,
+        stock_persons,
+        stock_persons * 0.5,
+        "shared",
+    )
+    f = fin.to_pandas()
+    assert sorted(set(f.year)) == [2019, 2021, 2022] and len(f) == 6
+    by_year = f.groupby("year")[["overhead_eur", "coach_cost_eur", "wage_cost_eur"]].sum()
+    assert by_year.loc[2021, "overhead_eur"] == pytest.approx((600000 + 250000 + 0.5 * 6000) * 1.025**2, abs=0.02)
+    assert by_year.loc[2022, "overhead_eur"] == 0 and by_year.loc[2022, "wage_cost_eur"] == 0
+    assert by_year.loc[2022, "coach_cost_eur"] == pytest.approx(65000 * 1.025**3, abs=0.02)
+    o = orgs.to_pandas().set_index("year")
+    assert list(o.index) == [2019, 2021, 2022]
+    assert o.loc[2019, "persons"] == 35 + 2 * 6  # end of 2019, not of 2018
+    assert o.loc[2021, "persons"] == 1 and o.loc[2021, "coaches_fte"] == 0.5
+    assert o.loc[2021, "persons_per_coach"] == 2.0
+    assert o.loc[2021, "overhead_eur_per_se"] == pytest.approx(by_year.loc[2021, "overhead_eur"] / 0.25, abs=0.1)
+    assert o.loc[2022, "persons"] == 0 and o.loc[2022, "persons_per_coach"] == 0
+    assert np.isnan(o.loc[2022, "overhead_eur_per_se"])
+    assert set(o["members"]) == {"Almelo,Tubbergen"}
+
+
+def test_a_scenario_with_nothing_to_pay_gives_empty_tables() -> None:
+    config = smoke({"horizon": {"end_year": 2020}, "organisations": {"sites": []}})
+    zeros = np.zeros((2, 2, 4))
+    fin, orgs = finance_of_one(
+        config,
+        config.scenarios["shared"].timeline,
+        OrganisationHistory(fte_history={}, created={}),
+        zeros,
+        zeros,
+        np.zeros((3, 2, 4)),
+        np.zeros((3, 2, 4)),
+        "shared",
+    )
+    assert fin.num_rows == 0 and orgs.num_rows == 0
+    assert fin.schema.names[:5] == ["scenario", "replication", "year", "organisation", "municipality"]

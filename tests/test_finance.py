@@ -497,3 +497,58 @@ def test_a_scenario_with_nothing_to_pay_gives_empty_tables() -> None:
     )
     assert fin.num_rows == 0 and orgs.num_rows == 0
     assert fin.schema.names[:5] == ["scenario", "replication", "year", "organisation", "municipality"]
+
+
+SITES_TWO = [
+    {"name": "Small", "municipality": "Almelo", "capacity_persons": 10, "fixed_cost_eur_per_year": 50000,
+     "closure_cost_eur": 20000},
+    {"name": "Big", "municipality": "Almelo", "capacity_persons": 40, "fixed_cost_eur_per_year": 150000,
+     "closure_cost_eur": 90000},
+]  # fmt: skip
+
+
+def test_sites_fill_largest_first_and_the_rest_is_bought() -> None:
+    """Two sites, the small one listed first. 2019: 45 people, Big 40 and Small 5 (open: 5 >= 30% of 10);
+    2020: 42 people, Big 40 and Small 2: Small closes (a transition cost) and 2 of 42 places are bought."""
+    config = smoke({"horizon": {"end_year": 2020}, "money": INDICES, "organisations": {"sites": SITES_TWO}})
+    se_years = np.zeros((2, 2, 4))
+    se_years[:, 0, 0] = [44.0, 41.0]
+    stock_persons = np.zeros((3, 2, 4))
+    stock_persons[:, 0, 0] = [45, 42, 40]
+    history = OrganisationHistory(fte_history={"Regio": [(2019.0, 1.0)]}, created={})
+    fin, _ = finance_of_one(
+        config, config.scenarios["shared"].timeline, history, se_years, se_years, stock_persons, stock_persons, "shared"
+    )
+    by_year = fin.to_pandas().groupby("year")[["site_cost_eur", "transition_cost_eur"]].sum()
+    assert by_year.loc[2019, "site_cost_eur"] == pytest.approx(150000 + 50000, abs=0.02)
+    assert by_year.loc[2019, "transition_cost_eur"] == 0
+    bought = 2 / 42 * 41 * 5000 * 1.03
+    assert by_year.loc[2020, "site_cost_eur"] == pytest.approx(150000 * 1.03 + bought, abs=0.02)
+    assert by_year.loc[2020, "transition_cost_eur"] == pytest.approx(20000 * 1.03, abs=0.02)
+
+
+def test_places_are_bought_from_the_largest_open_capacity_ties_to_the_name_last_in_order() -> None:
+    """Almelo and Tubbergen alone, each a 20-place site: Almelo needs 30 (buys 10 of 30 places), Tubbergen 10;
+    equal capacity kept, so the seller is Tubbergen (the name last in order), whose added value gains the tariff."""
+    sites = [
+        {"name": "A", "municipality": "Almelo", "capacity_persons": 20, "fixed_cost_eur_per_year": 100000},
+        {"name": "T", "municipality": "Tubbergen", "capacity_persons": 20, "fixed_cost_eur_per_year": 100000},
+    ]
+    config = smoke({"horizon": {"end_year": 2019}, "organisations": {"sites": sites}})
+    timeline = [
+        Partition.model_validate(
+            {"start": date(2019, 1, 1), "organisations": {"Almelo": ["Almelo"], "Tubbergen": ["Tubbergen"]}}
+        )
+    ]
+    se_years = np.zeros((1, 2, 4))
+    se_years[0, :, 0] = [30.0, 10.0]
+    stock_persons = np.zeros((2, 2, 4))
+    stock_persons[:, :, 0] = [30, 10]
+    history = OrganisationHistory(fte_history={}, created={})
+    fin, _ = finance_of_one(config, timeline, history, se_years, se_years, stock_persons, stock_persons, "split")
+    f = fin.to_pandas().set_index("organisation")
+    bought = 10 / 30 * 30 * 5000
+    assert f.loc["Almelo", "site_cost_eur"] == pytest.approx(100000 + bought, abs=0.01)
+    assert f.loc["Tubbergen", "site_cost_eur"] == pytest.approx(100000, abs=0.01)
+    assert f.loc["Tubbergen", "added_value_eur"] == pytest.approx(10 * 5500 + bought, abs=0.01)
+    assert f.loc["Almelo", "added_value_eur"] == pytest.approx(30 * 5500, abs=0.01)

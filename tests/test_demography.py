@@ -225,3 +225,15 @@ def test_a_sure_voluntary_exit_comes_first(tmp_path: Path) -> None:
     assert _cell(flows, year=2019, municipality="Almelo")["exits_voluntary"] == 2
     assert _cell(flows, year=2019, municipality="Tubbergen")["exits_voluntary"] == 1
     assert sum(flows.column("exits_retirement").to_pylist()) == 0
+
+
+def test_illness_hazard_by_band_by_hand() -> None:
+    ages = np.array([-5.0, 10.0, 44.999, 45.0, 50.0, 55.0, 59.999, 60.0, 80.0])
+    expected = [0.004, 0.004, 0.004, 0.008, 0.008, 0.015, 0.015, 0.022, 0.022]  # an edge opens its band
+    assert BANDS.hazard(ages).tolist() == expected
+
+
+def test_illness_bands_from_the_config() -> None:
+    hazard = PiecewiseHazard.from_config(config().demography.illness)  # smoke.toml's four bands
+    assert hazard.edges.tolist() == [0.0, 45.0, 55.0, 60.0]
+    assert hazard.rates.tolist() == [b["hazard_per_year"] for b in raw()["demography"]["illness"]["bands"]]

@@ -107,3 +107,8 @@ def test_years_before_the_table_take_its_first_age_and_many_people_at_once() -> 
     # born March 1940: 65y3m (the first age) in June 2005, long before the table's first year
     expected = [month_index(d) for d in (date(2018, 5, 1), date(2022, 4, 1), date(2005, 6, 1))]
     assert retirement_month(births, table).tolist() == expected
+
+
+def test_years_after_the_materialised_table_keep_its_last_age() -> None:
+    table = build_aow_table(AOW)
+    assert table.first_year == 2015 and int(table.months_in(2500)) == 825 == int(table.months[-1])

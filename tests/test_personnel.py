@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import os
 import subprocess
 import sys
@@ -17,7 +19,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from sim.inputs.config import config_from_dict
-from sim.inputs.personnel import SALT_ENV, pseudonym
+from sim.inputs.personnel import SALT_ENV
 from sim.model.population import POPULATION_SCHEMA
 from sim.model.replication import Model, run_replication
 from wsw_sim.cli import cli
@@ -34,6 +36,11 @@ GOOD_ROWS = [
     "103,ALMELO,1980-11-30,V,0.5,individuele_detachering,2005-02-28,psychisch",
     "104,Rijssen Holten,1958-01-01,m,1.0,begeleid werken,1980-09-01,verstandelijk",
 ]
+
+
+def expected_id(message: str, salt: str = SALT) -> str:
+    """The pseudonym of an id (already without leading zeros), from `hmac` alone: HMAC-SHA256 keyed with the salt."""
+    return hmac.new(salt.encode(), message.encode(), hashlib.sha256).hexdigest()[:16]
 
 
 def run_import(*args: str | Path, salt: str | None = SALT) -> Result:
@@ -81,7 +88,7 @@ def test_standard_csv(tmp_path: Path) -> None:
         dt.date(2005, 2, 1),
         dt.date(1980, 9, 1),
     ]
-    assert cols["person_id"] == [pseudonym(i, SALT) for i in ("101", "102", "103", "104")]
+    assert cols["person_id"] == [expected_id(i) for i in ("101", "102", "103", "104")]
 
 
 def test_semicolon_cp1252_dutch_headers(tmp_path: Path) -> None:
@@ -155,7 +162,7 @@ def test_xlsx_with_date_cells(tmp_path: Path) -> None:
     assert (cols["birth_year"], cols["birth_month"]) == ([1962, 1975], [4, 9])
     assert cols["disability_type"] == ["onbekend", "onbekend"]
     # an id typed as a number in Excel is the same person as the text id in a CSV
-    assert cols["person_id"][0] == pseudonym("5001", SALT)
+    assert cols["person_id"] == [expected_id("5001"), expected_id("5002")]
 
 
 def test_xlsx_errors_use_sheet_row_numbers(tmp_path: Path) -> None:
@@ -197,7 +204,7 @@ def test_parquet_input(tmp_path: Path) -> None:
     assert cols["birth_year"] == [1960, 1990] and cols["birth_month"] == [12, 1]
     assert cols["wsw_start_date"] == [dt.date(1985, 7, 1), dt.date(2010, 2, 1)]
     assert cols["disability_type"] == ["psychisch", "onbekend"]
-    assert cols["person_id"] == [pseudonym("7", SALT), pseudonym("8", SALT)]
+    assert cols["person_id"] == [expected_id("7"), expected_id("8")]
 
 
 def test_mapping_file_names_headers_and_values(tmp_path: Path) -> None:
@@ -382,11 +389,21 @@ def test_pseudonyms_stable_per_salt(tmp_path: Path) -> None:
         out = tmp_path / f"pop{i}.parquet"
         assert run_import(src, "--out", out, salt=salt).exit_code == 0
         ids.append(read(out)["person_id"])
-    assert ids[0] == ids[1]
+    assert ids[0] == ids[1] == [expected_id(i) for i in ("101", "102", "103", "104")]
+    assert ids[2] == [expected_id(i, OTHER_SALT) for i in ("101", "102", "103", "104")]
     assert not set(ids[0]) & set(ids[2])
-    assert len(set(ids[0])) == 4 and all(len(p) == 16 for p in ids[0])
-    # leading zeros of numeric ids do not matter (Excel drops them)
-    assert pseudonym("000101", SALT) == pseudonym("101", SALT) != pseudonym("A101", SALT)
+
+
+def test_leading_zeros_and_spaces_do_not_make_another_person(tmp_path: Path) -> None:
+    """Excel drops the leading zeros a CSV keeps: 000101 and 101 are one person (a duplicate), A101 another."""
+    rest = ",Almelo,1965-03-15,M,1,beschut_binnen,1990-05-01,"
+    src = write_csv(tmp_path / "p.csv", [HEADER, f"000101{rest}", f"A0101{rest}", f" 0042 {rest}"])
+    out = tmp_path / "pop.parquet"
+    assert run_import(src, "--out", out).exit_code == 0
+    assert read(out)["person_id"] == [expected_id("101"), expected_id("A0101"), expected_id("42")]
+    src = write_csv(tmp_path / "q.csv", [HEADER, f"000101{rest}", f"101{rest}"])
+    result = run_import(src, "--out", out)
+    assert result.exit_code == 2 and "row 3, employee_id: duplicate of row 2" in result.stderr
 
 
 @pytest.mark.parametrize("salt", [None, "", "short"])

@@ -55,6 +55,9 @@ GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("sim/inputs/personnel*.py",),
         (
             "tests/test_personnel.py",
+            "tests/test_personnel_files.py",
+            "tests/test_personnel_columns.py",
+            "tests/test_personnel_cells.py",
             "tests/test_personnel_pseudonyms.py",
             # a real subprocess (2 s a mutant) that checks what the in-process command tests check too
             "-tests/test_personnel.py::test_import_subprocess_without_traceback",

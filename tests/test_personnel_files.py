@@ -185,3 +185,46 @@ def test_parquet_reads_the_chosen_columns_only(tmp_path: Path) -> None:
     assert choose.seen == [["id", "naam", "se"]]
     assert table.kept == [2, 0]
     assert table.rows == [(2, [0.5, 7]), (3, [1.0, 8])]
+
+
+def test_a_workbook_is_known_by_its_bytes_and_an_xlsx_name_by_its_name(tmp_path: Path) -> None:
+    path = workbook(tmp_path / "hr.xlsx", {"Blad1": [["id", "se"], [7, 0.5]]})
+    assert read_raw(path, keep(0, 1)).rows == [(2, [7, 0.5])]
+    renamed = path.rename(tmp_path / "hr.csv")  # a workbook by its bytes, whatever its name says
+    assert message(renamed) == "cannot be read as an Excel .xlsx workbook (InvalidFileException)"
+    named = tmp_path / "p.xlsx"
+    named.write_text("a,b\n1,2\n", encoding="utf-8")
+    assert message(named).startswith("cannot be read as an Excel .xlsx workbook (")
+
+
+def test_an_unopenable_path_is_named_with_the_reason(tmp_path: Path) -> None:
+    path = tmp_path / ("x" * 300 + ".csv")
+    assert message(path) == "cannot be read (File name too long)"
+
+
+def test_xlsx_formulas_give_their_values_and_columns_start_at_a(tmp_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    assert ws is not None
+    ws["B1"], ws["C1"] = "id", "se"  # column A left empty
+    ws["B2"], ws["C2"] = 7, "=1/2"  # a formula: openpyxl stores no computed value, so the cell reads as empty
+    book.save(tmp_path / "f.xlsx")
+    table = read_raw(tmp_path / "f.xlsx", keep(1, 2))
+    assert table.header == ["", "id", "se"]
+    assert table.rows == [(2, [7, None])]
+
+
+def test_sheet_errors_name_the_file(tmp_path: Path) -> None:
+    path = workbook(tmp_path / "p.xlsx", {"Eerste": [["id"], [1]]})
+    with pytest.raises(PersonnelFileError) as info:
+        read_raw(path, keep(0), sheet="Tweede")
+    assert (info.value.source, info.value.message) == (str(path), "has no sheet 'Tweede' (sheets: Eerste)")
+
+
+def test_a_quoted_cell_keeps_its_line_break(tmp_path: Path) -> None:
+    path = tmp_path / "p.csv"
+    path.write_bytes(b'id,opmerking\r\n1,"twee\r\nregels"\r\n2,x\r\n')
+    # one record is one spreadsheet row, however many lines its cell has
+    assert read_raw(path, keep(0, 1)).rows == [(2, ["1", "twee\r\nregels"]), (3, ["2", "x"])]

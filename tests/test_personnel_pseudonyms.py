@@ -93,13 +93,32 @@ def test_a_salt_of_exactly_the_minimum_length_is_accepted_one_less_refused() -> 
     assert f'export {SALT_ENV}="$(python3' in str(info.value)
 
 
+HOW = (
+    "set the environment variable WSW_SIM_SALT to a secret of at least 16 characters, e.g.\n"
+    "  export WSW_SIM_SALT=\"$(python3 -c 'import secrets; print(secrets.token_hex(32))')\"\n"
+    "keep it in a password manager: the same salt gives the same pseudonyms in every import"
+)
+
+
 @pytest.mark.parametrize("environ", [{}, {SALT_ENV: ""}, {"wsw_sim_salt": SALT}])
 def test_no_salt_is_refused_with_how_to_set_one(environ: dict[str, str]) -> None:
-    with pytest.raises(ConfigError, match="no salt: the import pseudonymises employee ids") as info:
+    with pytest.raises(ConfigError) as info:
         salt_from_environment(environ)
-    message = str(info.value)
-    assert f"set the environment variable {SALT_ENV} to a secret of at least 16 characters" in message
-    assert "password manager" in message
+    assert (info.value.source, info.value.field, info.value.message) == (
+        "WSW_SIM_SALT",
+        "",
+        f"no salt: the import pseudonymises employee ids and needs one; {HOW}",
+    )
+
+
+def test_a_short_salt_is_refused_word_for_word() -> None:
+    with pytest.raises(ConfigError) as info:
+        salt_from_environment({SALT_ENV: "0123456789abcde"})
+    assert (info.value.source, info.value.field, info.value.message) == (
+        "WSW_SIM_SALT",
+        "",
+        f"the salt is shorter than 16 characters; {HOW}",
+    )
 
 
 def test_without_a_mapping_the_process_environment_is_read(monkeypatch: pytest.MonkeyPatch) -> None:

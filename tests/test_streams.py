@@ -13,17 +13,19 @@ from __future__ import annotations
 import functools
 import itertools
 import zlib
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from engine_oracle import config, with_changes
+from engine_oracle import SMOKE, config, with_changes
 
 from sim.inputs.parameters import draw_parameters
 from sim.model.demography import DemographyModel, draw_exits
 from sim.model.population import inflow_population
 from sim.model.replication import Model, run_replication, simulate_replication
 from sim.model.streams import PURPOSES, purpose_key, seed_sequence, stream
+from sim.runs import batch, store
 
 DRAWS = 64
 
@@ -199,3 +201,36 @@ def test_seed_and_replication_pairs_do_not_overlap_end_to_end() -> None:
     stocks_a = [t.column("persons").to_pylist() for t in tables_a["stocks"]]
     stocks_b = [t.column("persons").to_pylist() for t in tables_b["stocks"]]
     assert stocks_a != stocks_b
+
+
+def test_on_a_batch_keys_do_not_overlap_and_a_drawn_money_parameter_moves_no_exit(tmp_path: Path) -> None:
+    """Through `start_run` and the Parquet tables: seed 12 replication 0 is not seed 11 replication 1, and a
+    batch with the wage cost drawn has the flows (every exit, every move) of the batch without, replication by
+    replication, while its money differs."""
+    drawn = tmp_path / "drawn.toml"
+    text = SMOKE.read_text(encoding="utf-8")
+    plain_line = 'wage_cost_eur_per_se = { value = 30000, low = 28000, high = 33000, note = "assumption (brief)" }'
+    assert plain_line in text
+    drawn.write_text(text.replace(plain_line, plain_line.replace("note =", 'dist = "uniform", note =')))
+    runs = {
+        name: batch.start_run(path, 2, seed, tmp_path, run_id=name, chunk_size=1, workers=1).run_dir
+        for name, path, seed in (("s11", SMOKE, 11), ("s12", SMOKE, 12), ("drawn12", drawn, 12))
+    }
+
+    def rows(run: str, table: str, replication: int) -> list[dict[str, Any]]:
+        data = store.read_table(runs[run], table).to_pylist()
+        mine = [
+            {k: v for k, v in row.items() if k != "replication"} for row in data if row["replication"] == replication
+        ]
+        assert mine
+        return sorted(mine, key=lambda row: tuple(str(v) for v in row.values()))
+
+    assert rows("s12", "stocks", 0) != rows("s11", "stocks", 1)
+    assert rows("s12", "flows", 0) != rows("s11", "flows", 1)
+    for replication in (0, 1):
+        assert rows("drawn12", "flows", replication) == rows("s12", "flows", replication)
+        assert rows("drawn12", "stocks", replication) == rows("s12", "stocks", replication)
+        assert rows("drawn12", "finance", replication) != rows("s12", "finance", replication)
+    assert {row["parameter"] for row in store.read_table(runs["drawn12"], "parameters").to_pylist()} == {
+        "money.wage_cost_eur_per_se"
+    }

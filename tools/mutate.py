@@ -34,7 +34,7 @@ from collections import Counter
 from pathlib import Path
 
 GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    # group: (files to mutate, test files that cover them)
+    # group: (files to mutate, test files that cover them; a `::test` name after a file leaves that test out)
     "finance": (
         ("sim/model/finance.py",),
         ("tests/test_finance.py", "tests/test_organisations.py"),
@@ -58,7 +58,15 @@ GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     "personnel": (
         ("sim/inputs/personnel*.py",),
-        ("tests/test_personnel.py", "tests/test_personnel_pseudonyms.py"),
+        (
+            "tests/test_personnel.py",
+            "tests/test_personnel_files.py",
+            "tests/test_personnel_columns.py",
+            "tests/test_personnel_cells.py",
+            "tests/test_personnel_pseudonyms.py",
+            # a real subprocess (2 s a mutant) that checks what the in-process command tests check too
+            "-tests/test_personnel.py::test_import_subprocess_without_traceback",
+        ),
     ),
 }
 
@@ -90,7 +98,9 @@ def prepare(group: str) -> Path:
         target = work / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / rel, target)
-    missing = [t for t in tests if not (work / t).exists()]
+    files = [t for t in tests if not t.startswith("-")]
+    left_out = [arg for t in tests if t.startswith("-") for arg in ("--deselect", t[1:])]
+    missing = [t for t in files if not (work / t).exists()]
     if missing:
         raise SystemExit(f"group {group}: test file(s) not found: {', '.join(missing)}")
     section = [
@@ -99,9 +109,9 @@ def prepare(group: str) -> Path:
         'source_paths = ["sim"]',
         f"only_mutate = {json.dumps(list(sources))}",
         f"also_copy = {json.dumps([c for c in COPIED if c not in ('sim', 'tests', 'pyproject.toml')])}",
-        f"pytest_add_cli_args_test_selection = {json.dumps(list(tests))}",
+        f"pytest_add_cli_args_test_selection = {json.dumps(files)}",
         # -p no:cacheprovider: no .pytest_cache written from forked children; -x: one failure kills a mutant
-        'pytest_add_cli_args = ["-p", "no:cacheprovider", "-x", "-q"]',
+        f"pytest_add_cli_args = {json.dumps(['-p', 'no:cacheprovider', '-x', '-q', *left_out])}",
         "timeout_multiplier = 5.0",
         "timeout_constant = 5.0",
     ]

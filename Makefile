@@ -28,8 +28,8 @@ run: setup
 	echo "report:  $$dir/report.html"
 
 lint: setup
-	$(BIN)/ruff check sim analysis wsw_sim tests benchmarks
-	$(BIN)/ruff format --check sim analysis wsw_sim tests benchmarks
+	$(BIN)/ruff check sim analysis wsw_sim tests benchmarks tools
+	$(BIN)/ruff format --check sim analysis wsw_sim tests benchmarks tools
 
 typecheck: setup
 	$(BIN)/mypy

@@ -246,3 +246,71 @@ def test_replications_computed_together_each_get_what_they_get_alone():
     closed = together[0].to_pandas().groupby(["replication", "year"])["transition_cost_eur"].sum().unstack()
     assert closed.loc[2, 2019] > 0 == closed.loc[0, 2019] == closed.loc[1, 2019]  # the replications do differ
     assert closed.loc[0, 2022] > 0 == closed.loc[1, 2022] == closed.loc[2, 2022]
+
+
+# ------------------------------------------------------------------------------------------ rules, money
+
+
+def _rule_tables(rule: dict[str, Any], replications: int = 2) -> tuple[Any, dict[str, pd.DataFrame]]:
+    config = smoke({"scenarios": {"per_municipality": {"rules": [rule]}}})
+    model = Model.prepare(config)
+    pieces: dict[str, list[pa.Table]] = {}
+    for replication in range(replications):
+        for name, parts in run_replication(model, replication, 5, ["per_municipality"]).items():
+            pieces.setdefault(name, []).extend(parts)
+    return config, {name: pa.concat_tables(parts).to_pandas() for name, parts in pieces.items() if parts}
+
+
+def test_a_merge_by_date_moves_the_members_and_the_merged_organisation_has_no_rows_after_its_last_year():
+    from datetime import date
+
+    rule = {"organisation": "Tubbergen", "at": date(2025, 1, 1), "action": "merge_into", "target": "Almelo"}
+    _, t = _rule_tables(rule)
+    orgs, fin = t["organisations"], t["finance"]
+    assert set(orgs[orgs.organisation == "Tubbergen"].year) == set(range(2021, 2025))
+    assert set(fin[fin.organisation == "Tubbergen"].year) <= set(range(2021, 2025))
+    almelo = orgs[orgs.organisation == "Almelo"].set_index(["replication", "year"])["members"]
+    assert (almelo.xs(2024, level="year") == "Almelo").all()
+    assert (almelo.xs(2025, level="year") == "Almelo,Tubbergen").all()
+    assert set(fin[(fin.year >= 2025)].municipality) == {"Almelo", "Tubbergen"}
+    assert set(fin[(fin.year >= 2025)].organisation) == {"Almelo"}
+    balance = fin[list(COST_COLUMNS)].sum(axis=1) - fin["subsidy_eur"] - fin["added_value_eur"]
+    assert np.abs(fin["municipal_contribution_eur"] - balance).max() < 0.005
+
+
+def test_buying_services_keeps_only_the_employer_overhead_in_the_buyers_rows():
+    from datetime import date
+
+    rule = {"organisation": "Tubbergen", "at": date(2025, 1, 1), "action": "buy_services_from", "target": "Almelo"}
+    config, t = _rule_tables(rule, replications=1)
+    fin = t["finance"]
+    buyer = fin[(fin.organisation == "Tubbergen") & (fin.year >= 2025)]
+    assert len(buyer) > 0
+    overhead = config.organisations.defaults.employer_overhead_eur_per_year
+    wage_ix = (1 + config.money.wage_index_per_year) ** (buyer.year - config.money.price_year)
+    np.testing.assert_allclose(buyer.overhead_eur, np.round(overhead * wage_ix, 2))
+    others = [c for c in COST_COLUMNS if c != "overhead_eur"] + ["subsidy_eur", "added_value_eur"]
+    assert (buyer[others] == 0).all().all()
+    served = fin[(fin.organisation == "Almelo") & (fin.year >= 2025)]
+    assert set(served.municipality) == {"Almelo", "Tubbergen"}
+    assert (served[served.municipality == "Tubbergen"].subsidy_eur > 0).all()
+
+
+def test_an_organisation_without_members_costs_nothing():
+    """Per_municipality with nobody in Tubbergen and no coach there: no Tubbergen row at all."""
+    config = smoke({"horizon": {"end_year": 2022}})
+    timeline = config.scenarios["per_municipality"].timeline
+    se_years = np.zeros((4, 2, 4))
+    se_years[:, 0, 0] = 10.0  # Almelo only, beschut_binnen
+    stock_persons = np.zeros((5, 2, 4))
+    stock_persons[:, 0, 0] = 20
+    history = OrganisationHistory(
+        fte_history={"Regio": [(2019.0, 1.0), (2021.0, 0.0)], "Almelo": [(2021.0, 1.0)]},
+        created={"Almelo": [2021.0], "Tubbergen": [2021.0]},
+    )
+    fin, orgs = finance_of_one(
+        config, timeline, history, se_years, se_years * 2, stock_persons, stock_persons * 0.5, "per_municipality"
+    )
+    f, o = fin.to_pandas(), orgs.to_pandas()
+    assert "Tubbergen" not in set(f.organisation) and "Tubbergen" not in set(o.organisation)
+    assert set(f[f.year >= 2021].organisation) == {"Almelo"}

@@ -20,12 +20,15 @@ SPLIT = [
 NO_NORMS = {"beschut_binnen": 0.0, "groepsdetachering": 0.0, "individuele_detachering": 0.0, "begeleid_werken": 0.0}
 
 
-def split_world(municipality, placeability, end=2021.0, openings=0.0, min_team=2.0, review_weeks=520.0):
+def split_world(
+    municipality, placeability, end=2021.0, openings=0.0, min_team=2.0, review_weeks=520.0, rules=(), viability=None
+):
     """Employees in beschut_binnen of Almelo (0) and Tubbergen (1), one organisation until 2020, then two."""
     config = smoke(
         {
             "horizon": {"end_year": int(end) - 1},
-            "scenarios": {"shared": {"timeline": SPLIT}},
+            "scenarios": {"shared": {"timeline": SPLIT, "rules": list(rules)}},
+            "viability": viability or {"min_persons": 100},
             "organisations": {
                 "defaults": {
                     "coach_min_team_fte": min_team,
@@ -54,7 +57,8 @@ def split_world(municipality, placeability, end=2021.0, openings=0.0, min_team=2
         placeability=np.asarray(placeability, float),
     )
     timeline = config.scenarios["shared"].timeline
-    return World(config, people, np.random.default_rng(0), timeline, 2019.0, end), people
+    rules = config.scenarios["shared"].rules
+    return World(config, people, np.random.default_rng(0), timeline, 2019.0, end, rules), people
 
 
 def test_coaches_follow_people_and_a_municipality_that_moves_loses_part_of_its_network():
@@ -97,3 +101,44 @@ def test_a_reorganisation_causes_no_exit_and_keeps_every_form_of_work():
     world.run()
     assert people.moves == []
     np.testing.assert_array_equal(people.exit_time, exits_before)
+
+
+# ------------------------------------------------------------------------------------------------ rules
+
+BELOW_TWO_YEARS = {
+    "organisation": "T",
+    "when": "below_viability",
+    "for_years": 2,
+    "action": "merge_into",
+    "target": "A",
+}
+
+
+def test_a_merge_rule_fires_after_two_years_below_viability_and_its_members_appear_in_the_target():
+    # three in Almelo, one in Tubbergen: T (1 person < min_persons 100) is below at 1 January 2020 and 2021
+    world, people = split_world([0, 0, 0, 1], [0.9] * 4, end=2023.0, rules=[BELOW_TWO_YEARS])
+    world.run()
+    assert [p.start.year for p in world.applied] == [2019, 2020, 2021]
+    assert world.applied[-1].organisations == {"A": ["Almelo", "Tubbergen"]}
+    assert world.organisations.keys() == {"A"} and world.organisations["A"].members == (0, 1)
+    # T's coach (0.5 FTE) follows its people into A; no exit, every form kept
+    assert world.fte_history["T"] == [(2020.0, 0.5), (2021.0, 0.0)]
+    assert world.fte_history["A"] == [(2020.0, 1.5), (2021.0, 2.0)]
+    assert people.moves == [] and np.isinf(people.exit_time).all()
+    assert world.absorbed_by == {"T": "A"}
+
+
+def test_a_rule_by_date_fires_on_its_date_and_buying_services_keeps_the_employer():
+    rule = {"organisation": "T", "at": date(2022, 1, 1), "action": "buy_services_from", "target": "A"}
+    world, _ = split_world([0, 1], [0.9] * 2, end=2024.0, rules=[rule])
+    world.run()
+    assert [p.start.year for p in world.applied] == [2019, 2020, 2022]
+    assert world.applied[-1].organisations == {"A": ["Almelo", "Tubbergen"]}
+    assert world.applied[-1].employers == {"T": ["Tubbergen"]}
+
+
+def test_a_viable_organisation_is_not_merged():
+    lenient = {"min_persons": 0, "max_overhead_eur_per_se": 1e12}
+    world, _ = split_world([0, 0, 0, 1], [0.9] * 4, end=2023.0, rules=[BELOW_TWO_YEARS], viability=lenient)
+    world.run()
+    assert world.organisations.keys() == {"A", "T"} and len(world.applied) == 2

@@ -48,6 +48,8 @@ class OrganisationHistory:
 
     fte_history: dict[str, list[tuple[float, float]]]
     created: dict[str, list[float]]
+    timeline: tuple[Partition, ...] = ()
+    """The partitions applied, rules included (`World.applied`); empty: the scenario's timeline as written."""
 
 
 def partition_for(timeline: list[Partition], year: int) -> Partition:
@@ -60,6 +62,51 @@ def partition_for(timeline: list[Partition], year: int) -> Partition:
 
 
 def finance_tables(
+    config: Config,
+    timeline: list[Partition],
+    histories: Sequence[OrganisationHistory],
+    se_years: np.ndarray,
+    person_years: np.ndarray,
+    stock_persons: np.ndarray,
+    stock_se: np.ndarray,
+    scenario: str,
+    replications: Sequence[int],
+) -> tuple[pa.Table, pa.Table]:
+    """The `finance` and `organisations` tables of one scenario for some replications of the same config.
+
+    `se_years`/`person_years` are [replication, year, municipality, form] over the horizon's years; `stock_*`
+    are the year-end stocks [replication, year, municipality, form] starting with the year before the first;
+    `histories` and `replications` follow the first axis. Replications whose organisations went the same way
+    (the same partitions applied: rules may end organisations in one replication and not in another) are
+    computed side by side, each exactly as it would be alone; rows stay in replication order.
+    """
+    spans: list[tuple[tuple[Partition, ...], list[int]]] = []
+    for g, history in enumerate(histories):
+        applied = history.timeline or tuple(timeline)
+        if spans and spans[-1][0] == applied:
+            spans[-1][1].append(g)
+        else:
+            spans.append((applied, [g]))
+    parts = [
+        _finance_tables(
+            config,
+            list(applied),
+            [histories[g] for g in gs],
+            se_years[gs],
+            person_years[gs],
+            stock_persons[gs],
+            stock_se[gs],
+            scenario,
+            [replications[g] for g in gs],
+        )
+        for applied, gs in spans
+    ]
+    if len(parts) == 1:
+        return parts[0]
+    return pa.concat_tables([p[0] for p in parts]), pa.concat_tables([p[1] for p in parts])
+
+
+def _finance_tables(
     config: Config,
     timeline: list[Partition],
     histories: Sequence[OrganisationHistory],
@@ -95,6 +142,7 @@ def finance_tables(
     org_years: dict[str, list[int]] = {}
     org_members: dict[tuple[str, int], list[int]] = {}
     members_in: dict[int, dict[str, list[int]]] = {}  # per partition (a timeline has one to a few)
+    employer_only: set[tuple[str, int]] = set()  # (organisation, year): employer of people served elsewhere
     for k, partition in enumerate(partitions):
         if id(partition) not in members_in:
             members_in[id(partition)] = {
@@ -103,6 +151,10 @@ def finance_tables(
         for name, members in members_in[id(partition)].items():
             org_years.setdefault(name, []).append(k)
             org_members[name, k] = members
+        for name, names in partition.employers.items():
+            org_years.setdefault(name, []).append(k)
+            org_members[name, k] = sorted(index[m] for m in names)
+            employer_only.add((name, k))
     params = {name: orgs_cfg.params(name) for name in org_years}
     sites = _site_costs(config, params, partitions, org_members, stock_persons, person_years, price_ix)
     org_names = sorted(org_years)
@@ -130,7 +182,12 @@ def finance_tables(
         # runs of consecutive years with the same members
         runs: list[list[int]] = []
         for k in ks:
-            if runs and runs[-1][-1] == k - 1 and org_members[name, k] == org_members[name, runs[-1][-1]]:
+            if (
+                runs
+                and runs[-1][-1] == k - 1
+                and org_members[name, k] == org_members[name, runs[-1][-1]]
+                and ((name, k) in employer_only) == ((name, k - 1) in employer_only)
+            ):
                 runs[-1].append(k)
             else:
                 runs.append([k])
@@ -142,6 +199,7 @@ def finance_tables(
             total_py = py_m.sum(axis=(2, 3))
             fixed = p.fixed_overhead_eur_per_year + (p.governance_eur_per_year if len(members) > 1 else 0.0)
             setup = np.array([[p.setup_cost_eur if float(years[k]) in made else 0.0 for k in run] for made in created])
+            setup = setup * (total_py > 0)  # nobody sets up an organisation for nobody
             costs = {
                 "wage_cost_eur": (se_m * paid_wage).sum(axis=(2, 3)) * money.wage_cost_eur_per_se * wage_ix[kk],
                 "wage_subsidy_eur": se_m[:, :, :, BEGELEID].sum(axis=2) * money.wage_subsidy_eur_per_se * wage_ix[kk],
@@ -154,6 +212,13 @@ def finance_tables(
             active = (total_py > 0) | (added_value != 0)
             for c in COST_COLUMNS:
                 active |= costs[c] != 0
+            fte = coach_fte_end[:, kk]
+            if (name, run[0]) in employer_only:  # its people's costs are in the organisation serving them
+                overhead = p.employer_overhead_eur_per_year * (total_py > 0) * wage_ix[kk]
+                costs = {c: overhead if c == "overhead_eur" else np.zeros_like(overhead) for c in COST_COLUMNS}
+                added_value = np.zeros_like(overhead)
+                active = overhead != 0
+                fte = np.zeros_like(fte)
             if not active.any():
                 continue
             se_by_member = se_m.sum(axis=3)  # [replication, year, member]
@@ -169,13 +234,14 @@ def finance_tables(
             for c in COST_COLUMNS:
                 fin[c].append(_active(costs[c][:, :, None] * key, rows))
             subsidy = se_by_member * (money.subsidy_eur_per_se * subsidy_ix[kk])[:, None]
+            if (name, run[0]) in employer_only:
+                subsidy = np.zeros_like(subsidy)  # received in the rows of the organisation serving them
             fin["subsidy_eur"].append(_active(subsidy, rows))
             fin["added_value_eur"].append(_active(added_value[:, :, None] * key, rows))
 
             end = kk + 1  # year-end stocks start with the year before the first
             persons = stock_persons[:, end][:, :, members, :].sum(axis=(2, 3))
             se_total = se_m.sum(axis=(2, 3))
-            fte = coach_fte_end[:, kk]
             with np.errstate(divide="ignore", invalid="ignore"):
                 per_coach = np.where(fte > 0, persons / fte, np.nan)
                 overhead_per_se = np.where(se_total > 0, costs["overhead_eur"] / se_total, np.nan)

@@ -28,13 +28,13 @@ import numpy as np
 import simpy
 
 from sim.domain import WORK_FORMS
-from sim.inputs.config import Config, OrganisationParams, Partition
+from sim.inputs.config import Config, OrganisationParams, Partition, Rule
 from sim.model import coaches, placements, reorganisation
 from sim.model.coaches import CoachTeam
 from sim.model.workforce import ScenarioEnvironment, Workforce
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
 
 class UnitExponentials:
@@ -97,6 +97,7 @@ class World:
         timeline: list[Partition],
         start: float,
         end: float,
+        rules: Sequence[Rule] = (),
     ) -> None:
         assert config.organisations is not None
         self.env = ScenarioEnvironment(workforce, initial_time=start)
@@ -117,6 +118,11 @@ class World:
         self.network_share: list[float] = (at_start / max(at_start.sum(), 1e-12)).tolist()
         self.start_weight: list[float] = np.maximum(at_start, 1e-12).tolist()
         self.timeline = timeline
+        self.rules = rules
+        self.applied: list[Partition] = []
+        """Every partition applied, in order: the timeline as it happened, rules included."""
+        self.absorbed_by: dict[str, str] = {}
+        """Organisations ended by a rule, and the organisation their municipalities joined."""
         self.unit_exponential = UnitExponentials(rng)
         self.interarrival: Callable[[float], float] = self._exponential
         """The wait for the next opening or contract at a rate per year (replaceable, for exact traces)."""
@@ -230,6 +236,13 @@ class World:
                 process.interrupt()
         org.processes = []
 
+    def successor(self, name: str) -> str | None:
+        """The organisation `name`'s municipalities are in now: itself, or where rules moved them; None if
+        it does not exist (yet)."""
+        while name in self.absorbed_by and name not in self.organisations:
+            name = self.absorbed_by[name]
+        return name if name in self.organisations else None
+
     def close(self, org: Organisation) -> None:
         """`org` ends: its processes stop and its coaches go."""
         self.stop_processes(org)
@@ -240,6 +253,9 @@ class World:
         first, later = self.timeline[0], self.timeline[1:]
         reorganisation.apply_partition(self, first)
         placements.placements_under_way(self)
-        self.env.process(reorganisation.reorganisations(self, later))
+        if self.rules:
+            self.env.process(reorganisation.organisation_rules(self, later, self.rules))
+        else:
+            self.env.process(reorganisation.reorganisations(self, later))
         self.env.run(until=self.end)
         return self.env.processed

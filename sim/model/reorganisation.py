@@ -8,16 +8,25 @@ A scenario's timeline is a list of partitions of the municipalities into organis
 - a municipality that changes organisation loses `loss_on_move` of its share of the employer network;
 - an organisation that no longer appears ends; every organisation of the new partition (re)starts its
   processes, and one that did not exist before is created (its set-up cost is in `sim.model.finance`).
+
+A scenario's rules (`organisation_rules`) end organisations on the way: at each 1 January, after any partition
+of the timeline that starts then, each rule whose organisation still exists is evaluated in the order written;
+one that fires makes a new partition from the one in force (the organisation's municipalities join the target)
+and applies it like any other. Every partition applied is recorded (`World.applied`): the timeline the finance
+tables cost. A later partition of the timeline replaces what rules did before it (the councils' decision).
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator
+import math
+from collections.abc import Generator, Sequence
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import simpy
 
-from sim.inputs.config import Partition
+from sim.domain import WORK_FORMS
+from sim.inputs.config import Partition, Rule
 from sim.model import coaches, placements
 
 if TYPE_CHECKING:
@@ -37,9 +46,70 @@ def reorganisations(world: World, partitions: list[Partition]) -> Process:
         apply_partition(world, partition)
 
 
+def organisation_rules(world: World, partitions: list[Partition], rules: Sequence[Rule]) -> Process:
+    """The timeline after its first partition and the rules, at each 1 January until the end of the horizon."""
+    env = world.env
+    below = [0] * len(rules)  # per rule: consecutive 1 Januaries its organisation has been below viability
+    for year in range(int(world.start) + 1, math.ceil(world.end)):
+        yield env.timeout(year - env.now)
+        for partition in partitions:
+            if partition.start.year == year:
+                apply_partition(world, partition)
+        apply_rules(world, rules, below, year)
+
+
+def apply_rules(world: World, rules: Sequence[Rule], below: list[int], year: int) -> None:
+    """Evaluate every rule at 1 January of `year`; `below` holds each rule's count of years below viability."""
+    for i, rule in enumerate(rules):
+        org = world.organisations.get(rule.organisation)
+        if org is None:
+            below[i] = 0
+            continue
+        if rule.at is not None:
+            fires = rule.at.year == year
+        else:
+            below[i] = below[i] + 1 if below_viability(world, org, float(year)) else 0
+            fires = below[i] >= rule.for_years
+        target = world.successor(rule.target)
+        if not fires or target is None or target == org.name:
+            continue  # a target that does not exist (yet): the rule waits
+        apply_partition(world, ended(world.applied[-1], org.name, target, rule.action, year))
+        world.absorbed_by[org.name] = target
+
+
+def below_viability(world: World, org: Organisation, now: float) -> bool:
+    """Whether `org` is below a threshold of [viability] at `now`: fewer persons than `min_persons`, or an
+    overhead per SE (fixed overhead, governance, staff per person; EUR of the price year) above
+    `max_overhead_eur_per_se`."""
+    viability = world.config.viability
+    counts = world.counts_by_form(org, now)
+    if sum(counts) < viability.min_persons:
+        return True
+    p = org.params
+    se = float(world.people.se[world.members_mask(org) & world.people.present(now)].sum())
+    overhead = p.fixed_overhead_eur_per_year + (p.governance_eur_per_year if len(org.members) > 1 else 0.0)
+    staff = [p.staff_cost_eur_per_person_year[f] for f in WORK_FORMS]
+    for form, count in enumerate(counts):
+        overhead += count * staff[form]
+    return se <= 0 or overhead / se > viability.max_overhead_eur_per_se
+
+
+def ended(partition: Partition, name: str, target: str, action: str, year: int) -> Partition:
+    """`partition` after organisation `name` merged into, or started buying services from, `target`."""
+    members = partition.organisations[name]
+    organisations = {k: list(v) for k, v in partition.organisations.items() if k != name}
+    organisations[target] = organisations[target] + list(members)
+    employers = {k: list(v) for k, v in partition.employers.items()}
+    if action == "buy_services_from":
+        employed = {m for v in employers.values() for m in v}
+        employers[name] = [m for m in members if m not in employed]
+    return Partition(start=date(year, 1, 1), organisations=organisations, employers=employers)
+
+
 def apply_partition(world: World, partition: Partition) -> None:
     """Put every municipality in its organisation of `partition` (at the start, or a reorganisation)."""
     now = world.env.now
+    world.applied.append(partition)
     n = len(world.municipalities)
     present = world.people.present(now)
     old_orgs = dict(world.organisations)

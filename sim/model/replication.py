@@ -126,7 +126,7 @@ def simulate_scenario(
         form=pop.work_form.astype(np.intp),  # a copy, in the type numpy indexes and counts with
         placeability=rng.random(len(pop)),
     )
-    world = World(config, workforce, rng, timeline, model.start, model.end)
+    world = World(config, workforce, rng, timeline, model.start, model.end, config.scenarios[scenario].rules)
     events = world.run()
     exit_time, exit_reason = resolve_exits(people.draws, workforce.voluntary_time, model.end)
     moves = tally.Moves(
@@ -137,7 +137,7 @@ def simulate_scenario(
         wait_time=np.array([w[1] for w in workforce.waits], float),
         wait_weeks=np.array([w[2] for w in workforce.waits], float),
     )
-    history = OrganisationHistory(fte_history=world.fte_history, created=world.created)
+    history = OrganisationHistory(fte_history=world.fte_history, created=world.created, timeline=tuple(world.applied))
     return ScenarioOutcome(exit_time=exit_time, exit_reason=exit_reason, moves=moves, history=history, events=events)
 
 

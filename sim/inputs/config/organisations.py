@@ -26,10 +26,18 @@ from sim.inputs.config.fields import (
 
 
 class Partition(Frozen):
-    """From `start` (a 1 January) on, which organisation each municipality belongs to."""
+    """From `start` (a 1 January) on, which organisation each municipality belongs to.
+
+    `employers`: organisations that keep the employer role for some municipalities while buying places and
+    coaching from the organisation those municipalities are in (a service agreement). Their people work in,
+    are coached by and placed through that organisation, whose costs they share by the allocation key; the
+    employer pays only its own `employer_overhead_eur_per_year` on top. Written by a `buy_services_from`
+    rule, or in a timeline.
+    """
 
     start: date
     organisations: dict[str, list[Municipality]]
+    employers: dict[str, list[Municipality]] = Field(default_factory=dict)
 
     @field_validator("start")
     @classmethod
@@ -39,14 +47,50 @@ class Partition(Frozen):
         return value
 
 
+class Rule(Frozen):
+    """An organisation that ends: evaluated at each 1 January while `organisation` exists.
+
+    Exactly one of `when = "below_viability"` (fires after `for_years` consecutive 1 Januaries below a
+    threshold of [viability]) and `at` (a decision by date, a 1 January). `merge_into`: its municipalities
+    join `target` (people keep form of work and contract, coaches follow, the dissolution costs are booked).
+    `buy_services_from`: they join `target` for places and coaching, and the organisation stays their
+    employer (see `Partition.employers`).
+    """
+
+    organisation: str
+    when: Literal["below_viability"] | None = None
+    for_years: int = Field(default=1, ge=1, le=50)
+    at: date | None = None
+    action: Literal["merge_into", "buy_services_from"]
+    target: str
+    note: str = ""
+
+    @field_validator("at")
+    @classmethod
+    def _first_of_january(cls, value: date | None) -> date | None:
+        if value is not None and (value.month, value.day) != (1, 1):
+            raise ValueError("must be a 1 January (rules are evaluated at the start of a year)")
+        return value
+
+    @model_validator(mode="after")
+    def _when_or_at(self) -> Rule:
+        if (self.when is None) == (self.at is None):
+            raise ValueError("give exactly one of 'when' and 'at'")
+        if self.organisation == self.target:
+            raise ValueError("an organisation cannot merge into or buy from itself")
+        return self
+
+
 class ScenarioConfig(Frozen):
-    """A scenario: a timeline of partitions of the municipalities into organisations.
+    """A scenario: a timeline of partitions of the municipalities into organisations, and rules by which
+    organisations end (`Rule`).
 
     An empty timeline means no organisations at all: demography only (no placements, no money).
     """
 
     description: str = ""
     timeline: list[Partition] = Field(default_factory=list)
+    rules: list[Rule] = Field(default_factory=list)
 
 
 # --------------------------------------------------------------------------------------- organisations
@@ -79,6 +123,9 @@ class OrganisationParams(Frozen):
     sheltered_policy: Literal["run", "buy"] = "run"
     site_min_occupancy: Fraction = 0.3
     setup_cost_eur: NonNegative = 0.0
+    employer_overhead_eur_per_year: NonNegative = Field(
+        default=0.0, description="payroll and HR of an organisation that keeps the employer role only"
+    )
 
     @field_validator("placement_duration_years_mean")
     @classmethod

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pytest
 from org_configs import smoke
 
-from sim.model.finance import COST_COLUMNS, OrganisationHistory, finance_tables
+from sim.model.finance import COST_COLUMNS, INCOME_COLUMNS, OrganisationHistory, finance_tables
 from sim.model.replication import Model, run_replication
 
 
@@ -29,10 +29,10 @@ def test_finance_identity_holds_to_the_cent_for_every_row_and_every_scenario_rep
     _, t = tables
     fin = t["finance"]
     assert len(fin) > 0
-    balance = fin[list(COST_COLUMNS)].sum(axis=1) - fin["subsidy_eur"] - fin["added_value_eur"]
+    balance = fin[list(COST_COLUMNS)].sum(axis=1) - fin[list(INCOME_COLUMNS)].sum(axis=1)
     assert np.abs(fin["municipal_contribution_eur"] - balance).max() < 0.005
     grouped = fin.groupby(["scenario", "replication", "year"]).sum(numeric_only=True)
-    total = grouped[list(COST_COLUMNS)].sum(axis=1) - grouped["subsidy_eur"] - grouped["added_value_eur"]
+    total = grouped[list(COST_COLUMNS)].sum(axis=1) - grouped[list(INCOME_COLUMNS)].sum(axis=1)
     assert np.abs(grouped["municipal_contribution_eur"] - total).max() < 0.005 * len(fin["municipality"].unique())
 
 
@@ -274,7 +274,7 @@ def test_a_merge_by_date_moves_the_members_and_the_merged_organisation_has_no_ro
     assert (almelo.xs(2025, level="year") == "Almelo,Tubbergen").all()
     assert set(fin[(fin.year >= 2025)].municipality) == {"Almelo", "Tubbergen"}
     assert set(fin[(fin.year >= 2025)].organisation) == {"Almelo"}
-    balance = fin[list(COST_COLUMNS)].sum(axis=1) - fin["subsidy_eur"] - fin["added_value_eur"]
+    balance = fin[list(COST_COLUMNS)].sum(axis=1) - fin[list(INCOME_COLUMNS)].sum(axis=1)
     assert np.abs(fin["municipal_contribution_eur"] - balance).max() < 0.005
 
 
@@ -289,7 +289,7 @@ def test_buying_services_keeps_only_the_employer_overhead_in_the_buyers_rows():
     overhead = config.organisations.defaults.employer_overhead_eur_per_year
     wage_ix = (1 + config.money.wage_index_per_year) ** (buyer.year - config.money.price_year)
     np.testing.assert_allclose(buyer.overhead_eur, np.round(overhead * wage_ix, 2))
-    others = [c for c in COST_COLUMNS if c != "overhead_eur"] + ["subsidy_eur", "added_value_eur"]
+    others = [c for c in (*COST_COLUMNS, *INCOME_COLUMNS) if c != "overhead_eur"]
     assert (buyer[others] == 0).all().all()
     served = fin[(fin.organisation == "Almelo") & (fin.year >= 2025)]
     assert set(served.municipality) == {"Almelo", "Tubbergen"}
@@ -314,3 +314,61 @@ def test_an_organisation_without_members_costs_nothing():
     f, o = fin.to_pandas(), orgs.to_pandas()
     assert "Tubbergen" not in set(f.organisation) and "Tubbergen" not in set(o.organisation)
     assert set(f[f.year >= 2021].organisation) == {"Almelo"}
+
+
+def test_index_paths_by_hand():
+    from sim.model.finance import index_path
+
+    years = np.arange(2018, 2026)
+    got = index_path(0.02, {2023: 0.10, 2024: 0.0}, 2019, years)
+    # 2018 is one year before the price year; 2023 rises 10%, 2024 not at all, 2025 by the default again
+    want = [1 / 1.02, 1.0, 1.02, 1.02**2, 1.02**3, 1.02**3 * 1.10, 1.02**3 * 1.10, 1.02**4 * 1.10]
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    np.testing.assert_allclose(index_path(0.02, {}, 2019, years), 1.02 ** (years - 2019), rtol=0)
+
+
+def test_new_money_components_by_hand():
+    """Per_municipality 2019-2021 with a dissolution of Regio in 2021, sick leave, a commercial result and a
+    wage path: each new column by hand, the identity to the cent, every index not 1."""
+    config = smoke(
+        {
+            "horizon": {"end_year": 2021},
+            "money": {"wage_index_by_year": {"2021": 0.10}, "sick_leave_years_before_illness_exit": 2.0},
+            "organisations": {
+                "defaults": {"commercial_result_eur_per_se": 2000.0},
+                "overrides": {"Regio": {"dissolution_staff_eur": 1e6, "dissolution_ict_eur": 2e5}},
+            },
+        }
+    )
+    money = config.money
+    timeline = config.scenarios["per_municipality"].timeline
+    se_years = np.zeros((3, 2, 4))
+    se_years[:, 0, 0], se_years[:, 1, 2] = 12.0, 4.0  # Almelo beschut_binnen, Tubbergen individuele detachering
+    sick = np.zeros_like(se_years)
+    sick[2, 0, 0] = 1.5  # 1.5 SE-years on sick leave in Almelo in 2021
+    stock_persons = np.zeros((4, 2, 4))
+    stock_persons[:, 0, 0], stock_persons[:, 1, 2] = 24, 8
+    history = OrganisationHistory(
+        fte_history={"Regio": [(2019.0, 1.0), (2021.0, 0.0)], "Almelo": [(2021.0, 0.5)], "Tubbergen": [(2021.0, 0.5)]},
+        created={"Almelo": [2021.0], "Tubbergen": [2021.0]},
+        dissolved=((2021.0, "Regio", 0, 0.75), (2021.0, "Regio", 1, 0.25)),
+    )
+    fin, _ = finance_tables(
+        config, timeline, [history], se_years[None], se_years[None] * 2, stock_persons[None],
+        stock_persons[None] * 0.5, "per_municipality", [0], sick_se_years=sick[None],
+    )  # fmt: skip
+    f = fin.to_pandas().set_index(["year", "municipality"])
+    wage_ix_2021 = 1.02 * 1.10  # from 2019: 2020 by the default 2%, 2021 by the path's 10%
+    price_ix_2021 = (1 + money.price_index_per_year) ** 2
+    assert f.loc[(2021, "Almelo"), "dissolution_cost_eur"] == pytest.approx(0.75 * 1.2e6 * wage_ix_2021, abs=0.01)
+    assert f.loc[(2021, "Tubbergen"), "dissolution_cost_eur"] == pytest.approx(0.25 * 1.2e6 * wage_ix_2021, abs=0.01)
+    assert (f.loc[[2019, 2020], "dissolution_cost_eur"] == 0).all()
+    sick_leave = 1.5 * money.added_value_eur_per_se["beschut_binnen"] * price_ix_2021
+    assert f.loc[(2021, "Almelo"), "sick_leave_eur"] == pytest.approx(sick_leave, abs=0.01)
+    assert f.loc[(2021, "Tubbergen"), "sick_leave_eur"] == 0
+    # in 2019 Regio's result (16 SE-years) is allocated by the SE key: 12/16 and 4/16
+    assert f.loc[(2019, "Almelo"), "commercial_result_eur"] == pytest.approx(12 * 2000.0, abs=0.01)
+    assert f.loc[(2021, "Tubbergen"), "commercial_result_eur"] == pytest.approx(4 * 2000.0 * price_ix_2021, abs=0.01)
+    assert f.loc[(2021, "Almelo"), "wage_cost_eur"] == pytest.approx(12 * money.wage_cost_eur_per_se * wage_ix_2021)
+    balance = fin.to_pandas()[list(COST_COLUMNS)].sum(axis=1) - fin.to_pandas()[list(INCOME_COLUMNS)].sum(axis=1)
+    assert np.abs(fin.to_pandas()["municipal_contribution_eur"] - balance).max() < 0.005

@@ -147,6 +147,26 @@ def test_one_person_by_hand() -> None:
     assert sum(row["exits_death"] for row in flow.values()) == 1
 
 
+def test_exposure_from_a_time_on_counts_only_the_time_after_it() -> None:
+    """Sick leave: two years before an exit on 1 July 2022, across a move to groepsdetachering in mid-2021."""
+    records = tally.PersonRecords(
+        municipality=np.array([0, 1], np.int16),
+        se=np.array([0.5, 1.0]),
+        initial_form=np.array([0, 0], np.int8),
+        is_inflow=np.array([False, False]),
+        entry=np.array([2019.0, 2019.0]),
+        exit_time=np.array([2022.5, 2023.0]),
+        exit_reason=np.array([3, 2], np.int8),
+        moves=tally.Moves(person=np.array([0]), time=np.array([2021.5]), form=np.array([1], np.int8)),
+    )
+    since = np.array([2020.5, np.inf])  # the second person is left out
+    se_years, person_years = tally.exposure(records, len(MUNICIPALITIES), YEARS, since=since)
+    y = {year: year - YEARS.start for year in (2020, 2021, 2022)}
+    assert person_years[0, y[2020], 0, 0] == 0.5 and person_years[0, y[2021], 0, 0] == 0.5
+    assert person_years[0, y[2021], 0, 1] == 0.5 and person_years[0, y[2022], 0, 1] == 0.5
+    assert person_years.sum() == 2.0 and se_years.sum() == 1.0
+
+
 def _spent_by_hand(records: tally.PersonRecords) -> tuple[np.ndarray, np.ndarray]:
     """SE-years and person-years [year, municipality, form], person by person and year by year."""
     shape = (len(YEARS), len(MUNICIPALITIES), len(WORK_FORMS))

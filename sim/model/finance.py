@@ -8,7 +8,14 @@ Columns per (organisation, municipality) row: every cost and the added value are
 allocated by the key (`money.allocation_key`, default the municipality's share of the organisation's
 SE-years); the subsidy is the municipality's own (it receives the rijksbijdrage for its own employees'
 SE). So, row by row, municipal_contribution = wage + wage subsidy + coaches + overhead + sites + transition
-- subsidy - added value.
++ sick leave + dissolution - subsidy - added value - commercial result.
+
+Wages and the subsidy follow index paths (`index_path`: given yearly rises, a default rate otherwise). Sick
+leave: in the `sick_leave_years_before_illness_exit` before an exit for illness a person is paid and
+subsidised but adds no value; the column is the added value forgone. The commercial result is the
+organisation's commercial branch, per SE-year of its Wsw employees, allocated by the key. When an
+organisation ends with people (a split, a merge) its one-off dissolution costs fall on its municipalities by
+their share of its people, in the rows of the organisation each belongs to in that year.
 
 Sites: each year an organisation fills its sites, largest first, with its beschut_binnen employees at the
 end of the previous year; a site that would be filled below `site_min_occupancy` of its capacity closes (a
@@ -39,7 +46,11 @@ COST_COLUMNS = (
     "overhead_eur",
     "site_cost_eur",
     "transition_cost_eur",
+    "sick_leave_eur",
+    "dissolution_cost_eur",
 )
+INCOME_COLUMNS = ("subsidy_eur", "added_value_eur", "commercial_result_eur")
+"""What the municipal contribution is net of: municipal_contribution = sum(COST_COLUMNS) - sum(INCOME_COLUMNS)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,6 +61,19 @@ class OrganisationHistory:
     created: dict[str, list[float]]
     timeline: tuple[Partition, ...] = ()
     """The partitions applied, rules included (`World.applied`); empty: the scenario's timeline as written."""
+    dissolved: tuple[tuple[float, str, int, float], ...] = ()
+    """Organisations that ended with people: (time, name, municipality, its share of the people)."""
+
+
+def index_path(rate: float, by_year: dict[int, float], price_year: int, years: np.ndarray) -> np.ndarray:
+    """The index of each of `years` relative to `price_year` (1 there): the given yearly rises of `by_year`
+    (the rise from the year before), `rate` in every other year."""
+    if not by_year:
+        return np.asarray((1.0 + rate) ** (years - price_year), float)
+    first, last = min(int(years.min()), price_year), max(int(years.max()), price_year)
+    rise = np.array([1.0 + by_year.get(y, rate) for y in range(first + 1, last + 1)])
+    level = np.concatenate([[1.0], np.cumprod(rise)])  # from `first`
+    return level[years - first] / level[price_year - first]
 
 
 def partition_for(timeline: list[Partition], year: int) -> Partition:
@@ -71,11 +95,13 @@ def finance_tables(
     stock_se: np.ndarray,
     scenario: str,
     replications: Sequence[int],
+    sick_se_years: np.ndarray | None = None,
 ) -> tuple[pa.Table, pa.Table]:
     """The `finance` and `organisations` tables of one scenario for some replications of the same config.
 
     `se_years`/`person_years` are [replication, year, municipality, form] over the horizon's years; `stock_*`
     are the year-end stocks [replication, year, municipality, form] starting with the year before the first;
+    `sick_se_years` the SE-years on sick leave before an illness exit (none: nobody);
     `histories` and `replications` follow the first axis. Replications whose organisations went the same way
     (the same partitions applied: rules may end organisations in one replication and not in another) are
     computed side by side, each exactly as it would be alone; rows stay in replication order.
@@ -87,6 +113,7 @@ def finance_tables(
             spans[-1][1].append(g)
         else:
             spans.append((applied, [g]))
+    sick = np.zeros_like(se_years) if sick_se_years is None else sick_se_years
     parts = [
         _finance_tables(
             config,
@@ -98,6 +125,7 @@ def finance_tables(
             stock_se[gs],
             scenario,
             [replications[g] for g in gs],
+            sick[gs],
         )
         for applied, gs in spans
     ]
@@ -116,8 +144,9 @@ def _finance_tables(
     stock_se: np.ndarray,
     scenario: str,
     replications: Sequence[int],
+    sick_se_years: np.ndarray,
 ) -> tuple[pa.Table, pa.Table]:
-    """The `finance` and `organisations` tables of one scenario for some replications of the same config.
+    """The tables of `finance_tables` for replications that applied the same partitions (`timeline`).
 
     `se_years`/`person_years` are [replication, year, municipality, form] over the horizon's years; `stock_*`
     are the year-end stocks [replication, year, municipality, form] starting with the year before the first;
@@ -131,9 +160,9 @@ def _finance_tables(
     index = {m: i for i, m in enumerate(municipalities)}
     n_g = len(histories)
     years = np.arange(config.horizon.start_year, config.horizon.end_year + 1)
-    wage_ix = (1.0 + money.wage_index_per_year) ** (years - money.price_year)
+    wage_ix = index_path(money.wage_index_per_year, money.wage_index_by_year, money.price_year, years)
     price_ix = (1.0 + money.price_index_per_year) ** (years - money.price_year)
-    subsidy_ix = (1.0 + money.subsidy_index_per_year) ** (years - money.price_year)
+    subsidy_ix = index_path(money.subsidy_index_per_year, money.subsidy_index_by_year, money.price_year, years)
     av_per_se = np.array([money.added_value_eur_per_se[f] for f in WORK_FORMS])
     paid_wage = np.array([f != BEGELEID for f in range(len(WORK_FORMS))], dtype=float)
 
@@ -158,14 +187,20 @@ def _finance_tables(
     params = {name: orgs_cfg.params(name) for name in org_years}
     sites = _site_costs(config, params, partitions, org_members, stock_persons, person_years, price_ix)
     org_names = sorted(org_years)
+    # dissolution costs [replication, year, municipality], where the organisation ended (EUR of the year)
+    dissolution = np.zeros((n_g, len(years), len(municipalities)))
+    for r, h in enumerate(histories):
+        for at, name, m, share in h.dissolved:
+            k = int(at) - int(years[0])
+            if 0 <= k < len(years):
+                dissolution[r, k, m] += share * orgs_cfg.params(name).dissolution_eur * wage_ix[k]
     member_labels: dict[str, int] = {}  # "Almelo,Wierden": its code in the members column
 
     fin: dict[str, list[np.ndarray]] = {
         c: []
         for c in (
             *COST_COLUMNS,
-            "subsidy_eur",
-            "added_value_eur",
+            *INCOME_COLUMNS,
             "replication",
             "year",
             "organisation",
@@ -200,6 +235,7 @@ def _finance_tables(
             fixed = p.fixed_overhead_eur_per_year + (p.governance_eur_per_year if len(members) > 1 else 0.0)
             setup = np.array([[p.setup_cost_eur if float(years[k]) in made else 0.0 for k in run] for made in created])
             setup = setup * (total_py > 0)  # nobody sets up an organisation for nobody
+            sick_m = sick_se_years[:, kk][:, :, members, :]
             costs = {
                 "wage_cost_eur": (se_m * paid_wage).sum(axis=(2, 3)) * money.wage_cost_eur_per_se * wage_ix[kk],
                 "wage_subsidy_eur": se_m[:, :, :, BEGELEID].sum(axis=2) * money.wage_subsidy_eur_per_se * wage_ix[kk],
@@ -207,16 +243,22 @@ def _finance_tables(
                 "overhead_eur": (fixed * (total_py > 0) + (py_m * staff).sum(axis=(2, 3))) * wage_ix[kk],
                 "site_cost_eur": sites.running[name][:, kk] + sites.bought[name][:, kk],
                 "transition_cost_eur": sites.closure[name][:, kk] + setup * wage_ix[kk],
+                "sick_leave_eur": (sick_m * av_per_se).sum(axis=(2, 3)) * price_ix[kk],  # added value forgone
+                "dissolution_cost_eur": np.zeros_like(total_py),  # by municipality, not by the key: see below
             }
+            own_dissolution = dissolution[:, kk][:, :, members]
+            commercial = se_m.sum(axis=(2, 3)) * p.commercial_result_eur_per_se * price_ix[kk]
             added_value = (se_m * av_per_se).sum(axis=(2, 3)) * price_ix[kk] + sites.tariff_income[name][:, kk]
             active = (total_py > 0) | (added_value != 0)
+            active |= (commercial != 0) | (own_dissolution != 0).any(axis=2)
             for c in COST_COLUMNS:
                 active |= costs[c] != 0
             fte = coach_fte_end[:, kk]
             if (name, run[0]) in employer_only:  # its people's costs are in the organisation serving them
                 overhead = p.employer_overhead_eur_per_year * (total_py > 0) * wage_ix[kk]
                 costs = {c: overhead if c == "overhead_eur" else np.zeros_like(overhead) for c in COST_COLUMNS}
-                added_value = np.zeros_like(overhead)
+                added_value = commercial = np.zeros_like(overhead)
+                own_dissolution = np.zeros_like(own_dissolution)  # in the organisation serving its people
                 active = overhead != 0
                 fte = np.zeros_like(fte)
             if not active.any():
@@ -233,6 +275,8 @@ def _finance_tables(
             fin["municipality"].append(np.tile(members, len(rows)))
             for c in COST_COLUMNS:
                 fin[c].append(_active(costs[c][:, :, None] * key, rows))
+            fin["dissolution_cost_eur"][-1] = _active(own_dissolution, rows)
+            fin["commercial_result_eur"].append(_active(commercial[:, :, None] * key, rows))
             subsidy = se_by_member * (money.subsidy_eur_per_se * subsidy_ix[kk])[:, None]
             if (name, run[0]) in employer_only:
                 subsidy = np.zeros_like(subsidy)  # received in the rows of the organisation serving them
@@ -260,16 +304,15 @@ def _finance_tables(
         return np.concatenate(parts) if parts else np.zeros(0, dtype)
 
     # rows in key order: replication, year, organisation (codes are in name order), municipality (by name)
-    f = {c: cat(v, float if c in (*COST_COLUMNS, "subsidy_eur", "added_value_eur") else int) for c, v in fin.items()}
+    f = {c: cat(v, float if c in (*COST_COLUMNS, *INCOME_COLUMNS) else int) for c, v in fin.items()}
     muni_rank = np.argsort(by_name(municipalities))
     order = np.lexsort((muni_rank[f["municipality"]], f["organisation"], f["year"], f["replication"]))
     f = {c: v[order] for c, v in f.items()}
-    money_cols = {c: np.round(f[c], 2) for c in (*COST_COLUMNS, "subsidy_eur", "added_value_eur")}
+    money_cols = {c: np.round(f[c], 2) for c in (*COST_COLUMNS, *INCOME_COLUMNS)}
     n = len(order)
     contribution = np.round(
         sum((money_cols[c] for c in COST_COLUMNS), np.zeros(n))
-        - money_cols["subsidy_eur"]
-        - money_cols["added_value_eur"],
+        - sum((money_cols[c] for c in INCOME_COLUMNS), np.zeros(n)),
         2,
     )
     finance = pa.table(

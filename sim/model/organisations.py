@@ -122,6 +122,8 @@ class World:
         self.applied: list[Partition] = []
         """Every partition applied, in order: the timeline as it happened, rules included."""
         self.absorbed_by: dict[str, str] = {}
+        self.dissolved: list[tuple[float, str, int, float]] = []
+        """Organisations that ended with people: (time, name, municipality, its share of the people)."""
         """Organisations ended by a rule, and the organisation their municipalities joined."""
         self.unit_exponential = UnitExponentials(rng)
         self.interarrival: Callable[[float], float] = self._exponential

@@ -137,6 +137,11 @@ def apply_partition(world: World, partition: Partition) -> None:
     for name, org in old_orgs.items():
         if name not in new_orgs:
             world.close(org)
+            # its one-off dissolution costs fall on its municipalities, each by its share of the people
+            members = list(old_members[name])
+            total = weight_now[members].sum()
+            if total > 0:
+                world.dissolved.extend((now, name, m, float(weight_now[m] / total)) for m in members)
     world.organisations = new_orgs
     world.org_of_muni[:] = new_of_muni
     first = all(old is None for old in old_of_muni)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 
+from sim.domain import ILLNESS
 from sim.errors import ConfigError
 from sim.inputs.config import Config
 from sim.inputs.parameters import draw_parameters
@@ -137,7 +138,12 @@ def simulate_scenario(
         wait_time=np.array([w[1] for w in workforce.waits], float),
         wait_weeks=np.array([w[2] for w in workforce.waits], float),
     )
-    history = OrganisationHistory(fte_history=world.fte_history, created=world.created, timeline=tuple(world.applied))
+    history = OrganisationHistory(
+        fte_history=world.fte_history,
+        created=world.created,
+        timeline=tuple(world.applied),
+        dissolved=tuple(world.dissolved),
+    )
     return ScenarioOutcome(exit_time=exit_time, exit_reason=exit_reason, moves=moves, history=history, events=events)
 
 
@@ -224,6 +230,13 @@ def _collect_group(runs: Sequence[ReplicationRun], scenario: str) -> dict[str, p
     histories = [h for run in runs if (h := run.outcomes[scenario].history) is not None]
     if histories:  # the scenario has organisations
         se_years, person_years = tally.exposure(records, len(municipalities), years)
+        assert config.money is not None
+        sick_since = np.where(
+            records.exit_reason == ILLNESS,
+            records.exit_time - config.money.sick_leave_years_before_illness_exit,
+            np.inf,
+        )
+        sick_se_years = tally.exposure(records, len(municipalities), years, since=sick_since)[0]
         out["finance"], out["organisations"] = finance_tables(
             config,
             config.scenarios[scenario].timeline,
@@ -234,6 +247,7 @@ def _collect_group(runs: Sequence[ReplicationRun], scenario: str) -> dict[str, p
             se,
             scenario,
             replications,
+            sick_se_years=sick_se_years,
         )
     return out
 

@@ -220,8 +220,11 @@ def stocks(
     return stocks_table(persons, se, municipalities, years, scenario, replications)
 
 
-def exposure(records: PersonRecords, n_municipalities: int, years: range) -> tuple[np.ndarray, np.ndarray]:
-    """SE-years and person-years spent in each year, municipality and form.
+def exposure(
+    records: PersonRecords, n_municipalities: int, years: range, since: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """SE-years and person-years spent in each year, municipality and form (only from `since`, per person,
+    when given: the sick leave before an illness exit, say; inf leaves a person out).
 
     Arrays [replication, year, municipality, form]. Each person's time from entry to exit (or the horizon) is
     cut into segments at their changes of form. A segment spends part of its first and last calendar years
@@ -232,6 +235,8 @@ def exposure(records: PersonRecords, n_municipalities: int, years: range) -> tup
     n_y = len(years)
     person, start, end, form = records.segments
     start = np.maximum(start, float(years.start))
+    if since is not None:
+        start = np.maximum(start, since[person])
     end = np.minimum(end, float(years.stop))
     spent = end > start
     person, start, end, form = person[spent], start[spent], end[spent], form[spent]

@@ -141,9 +141,22 @@ FINANCE = _table_schema(
         _f("site_cost_eur", pa.float64(), "sheltered-work sites, or sheltered places bought", "EUR"),
         _f("transition_cost_eur", pa.float64(), "one-off reorganisation costs, stranded sites", "EUR"),
         _f(
+            "sick_leave_eur",
+            pa.float64(),
+            "added value forgone on sick leave before exits for illness (wage and subsidy still paid)",
+            "EUR",
+        ),
+        _f(
+            "dissolution_cost_eur",
+            pa.float64(),
+            "one-off costs of an organisation that ended: non-Wsw staff, double running, ICT, reserves",
+            "EUR",
+        ),
+        _f("commercial_result_eur", pa.float64(), "result of the commercial branch, allocated by the key", "EUR"),
+        _f(
             "municipal_contribution_eur",
             pa.float64(),
-            "what the municipality pays on top of the subsidy: costs - subsidy - added value",
+            "what the municipality pays on top of the subsidy: costs - subsidy - added value - commercial result",
             "EUR",
         ),
     ],
@@ -157,7 +170,12 @@ ORGANISATIONS = _table_schema(
         _REPLICATION,
         _YEAR,
         _ORGANISATION,
-        _f("members", pa.string(), "member municipalities, comma-separated, at 31 December"),
+        _f(
+            "members",
+            pa.string(),
+            "member municipalities, comma-separated, at 31 December (an organisation that only employs, buying"
+            " places and coaching, lists those it employs for; they are members of the one serving them too)",
+        ),
         _f("persons", pa.int32(), "Wsw employees at 31 December", "persons"),
         _f("se", pa.float64(), "SE at 31 December", "SE"),
         _f("coaches_fte", pa.float64(), "job coaches at 31 December", "FTE"),

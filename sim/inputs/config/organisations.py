@@ -126,6 +126,29 @@ class OrganisationParams(Frozen):
     employer_overhead_eur_per_year: NonNegative = Field(
         default=0.0, description="payroll and HR of an organisation that keeps the employer role only"
     )
+    dissolution_staff_eur: NonNegative = Field(
+        default=0.0, description="one-off, when the organisation ends: its non-Wsw staff (redundancy, transfer)"
+    )
+    dissolution_double_running_eur: NonNegative = Field(
+        default=0.0, description="one-off, when it ends: old and new organisations running side by side"
+    )
+    dissolution_ict_eur: NonNegative = Field(default=0.0, description="one-off, when it ends: ICT split or migration")
+    dissolution_reserves_eur: float = Field(
+        default=0.0, description="one-off, when it ends: obligations less reserves divided (negative: a gain)"
+    )
+    commercial_result_eur_per_se: float = Field(
+        default=0.0, description="result of the commercial branch per SE-year of Wsw employees (negative: a loss)"
+    )
+
+    @property
+    def dissolution_eur(self) -> float:
+        """Everything an organisation costs once when it ends (EUR of the price year)."""
+        return (
+            self.dissolution_staff_eur
+            + self.dissolution_double_running_eur
+            + self.dissolution_ict_eur
+            + self.dissolution_reserves_eur
+        )
 
     @field_validator("placement_duration_years_mean")
     @classmethod
@@ -164,14 +187,23 @@ class Site(Frozen):
     closure_cost_eur: NonNegative = 0.0
 
 
+IndexRate = Annotated[float, Field(ge=-0.05, le=0.3)]
+
+
 class MoneyConfig(Frozen):
     """Prices (EUR of `price_year`) and their yearly indexation; the allocation key of the balance."""
 
     price_year: int = Field(default=2019, ge=1990, le=2100)
     wage_cost_eur_per_se: Positive
     wage_index_per_year: Annotated[float, Field(ge=-0.05, le=0.2)] = 0.02
+    wage_index_by_year: dict[int, IndexRate] = Field(default_factory=dict)
+    """Wage indexation of given years (the rise from the year before); other years `wage_index_per_year`."""
     subsidy_eur_per_se: NonNegative
     subsidy_index_per_year: Annotated[float, Field(ge=-0.05, le=0.2)] = 0.0193
+    subsidy_index_by_year: dict[int, IndexRate] = Field(default_factory=dict)
+    """Subsidy indexation of given years; other years `subsidy_index_per_year`."""
+    sick_leave_years_before_illness_exit: Annotated[float, Field(ge=0, le=3)] = 0.0
+    """Before an exit for illness, this long on sick leave: wage and subsidy paid, no added value."""
     added_value_eur_per_se: ByForm
     price_index_per_year: Annotated[float, Field(ge=-0.05, le=0.2)] = 0.02
     wage_subsidy_eur_per_se: NonNegative

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 import pyarrow as pa
@@ -215,6 +216,7 @@ def _collect_group(runs: Sequence[ReplicationRun], scenario: str) -> dict[str, p
                 exit_time=run.outcomes[scenario].exit_time,
                 exit_reason=run.outcomes[scenario].exit_reason,
                 moves=run.outcomes[scenario].moves,
+                birth_month=run.people.population.birth_month,
             )
             for run in runs
         ]
@@ -226,6 +228,9 @@ def _collect_group(runs: Sequence[ReplicationRun], scenario: str) -> dict[str, p
     out = {
         "stocks": tally.stocks_table(persons, se, municipalities, years, scenario, replications),
         "flows": tally.flows(records, municipalities, years, scenario, replications),
+        "ages": tally.ages(
+            records, municipalities, years, month_index(date(years.start - 1, 12, 1)), scenario, replications
+        ),
     }
     histories = [h for run in runs if (h := run.outcomes[scenario].history) is not None]
     if histories:  # the scenario has organisations

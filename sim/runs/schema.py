@@ -25,6 +25,7 @@ KEY_TYPES: Final = {
     "organisation": pa.string(),
     "work_form": pa.string(),
     "parameter": pa.string(),
+    "age_years": pa.int16(),
 }
 
 
@@ -208,12 +209,30 @@ PARAMETERS = _table_schema(
     "Parameters drawn per replication (the same value for every scenario of a replication)",
 )
 
+AGES = _table_schema(
+    "ages",
+    [
+        _SCENARIO,
+        _REPLICATION,
+        _f(
+            "year",
+            pa.int16(),
+            "state at 31 December of this year; the start appears as the year before the first",
+        ),
+        _MUNICIPALITY,
+        _f("age_years", pa.int16(), "age in completed years at 31 December", "years"),
+        _f("persons", pa.int32(), "Wsw employees of that age (cells with nobody are left out)", "persons"),
+    ],
+    "Wsw employees by municipality and age at 31 December, as the stocks",
+)
+
 TABLES: Final[dict[str, pa.Schema]] = {
     "stocks": STOCKS,
     "flows": FLOWS,
     "finance": FINANCE,
     "organisations": ORGANISATIONS,
     "parameters": PARAMETERS,
+    "ages": AGES,
 }
 
 KEYS: Final[dict[str, tuple[str, ...]]] = {
@@ -222,6 +241,7 @@ KEYS: Final[dict[str, tuple[str, ...]]] = {
     "finance": ("scenario", "replication", "year", "organisation", "municipality"),
     "organisations": ("scenario", "replication", "year", "organisation"),
     "parameters": ("scenario", "replication", "parameter"),
+    "ages": ("scenario", "replication", "year", "municipality", "age_years"),
 }
 """The columns that identify a row of each table (its natural sort order too)."""
 

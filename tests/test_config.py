@@ -270,6 +270,30 @@ CASES += [
         "a cycle of merges",
     ),
     (
+        "negative persons of another target group",
+        with_changes(
+            SMOKE_RAW,
+            {
+                "organisations": {
+                    "other_groups": [
+                        {"name": "pw", "municipality": "Almelo", "persons_start": 10, "persons_by_year": {"2025": -3}}
+                    ]
+                }
+            },
+        ),
+        "organisations.other_groups[0].persons_by_year.2025",
+        "greater than or equal to 0",
+    ),
+    (
+        "another target group of an unknown municipality",
+        with_changes(
+            SMOKE_RAW,
+            {"organisations": {"other_groups": [{"name": "pw", "municipality": "Nowhere", "persons_start": 10}]}},
+        ),
+        "organisations.other_groups[0].municipality",
+        "Nowhere",
+    ),
+    (
         "an unknown action",
         with_rules({**RULE, "action": "close"}),
         f"{RULES}[0].action",

@@ -372,3 +372,37 @@ def test_new_money_components_by_hand():
     assert f.loc[(2021, "Almelo"), "wage_cost_eur"] == pytest.approx(12 * money.wage_cost_eur_per_se * wage_ix_2021)
     balance = fin.to_pandas()[list(COST_COLUMNS)].sum(axis=1) - fin.to_pandas()[list(INCOME_COLUMNS)].sum(axis=1)
     assert np.abs(fin.to_pandas()["municipal_contribution_eur"] - balance).max() < 0.005
+
+
+def test_other_target_groups_share_the_fixed_costs_by_persons_by_hand():
+    """One year, 15 Wsw person-years in Almelo and 5 in Tubbergen, 30 persons of another group in Almelo."""
+    group = {
+        "name": "beschut werk",
+        "municipality": "Almelo",
+        "persons_start": 30,
+        "revenue_eur_per_person_year": 9000,
+        "cost_eur_per_person_year": 6000,
+    }
+    config = smoke({"horizon": {"end_year": 2019}, "organisations": {"other_groups": [group]}})
+    alone = smoke({"horizon": {"end_year": 2019}})
+    se_years = np.zeros((1, 2, 4))
+    se_years[0, 0, 0], se_years[0, 1, 0] = 7.5, 2.5
+    stock_persons = np.zeros((2, 2, 4))
+    stock_persons[:, 0, 0], stock_persons[:, 1, 0] = 15, 5
+    args = (se_years, se_years * 2, stock_persons, stock_persons * 0.5, "shared")
+    history = OrganisationHistory(fte_history={"Regio": [(2019.0, 2.0)]}, created={})
+    timeline = config.scenarios["shared"].timeline
+    fin, orgs = finance_of_one(config, timeline, history, *args)
+    fin0, _ = finance_of_one(alone, timeline, history, *args)
+    f, f0 = fin.to_pandas().sum(numeric_only=True), fin0.to_pandas().sum(numeric_only=True)
+    params = config.organisations.defaults
+    fixed = params.fixed_overhead_eur_per_year + params.governance_eur_per_year
+    share = 20.0 / 50.0  # Wsw person-years over all
+    assert f["overhead_eur"] == pytest.approx(f0["overhead_eur"] - fixed * (1 - share), abs=0.02)
+    assert f["coach_cost_eur"] == pytest.approx(f0["coach_cost_eur"] * share, abs=0.02)
+    assert f["site_cost_eur"] == pytest.approx(f0["site_cost_eur"] * share, abs=0.02)
+    o = orgs.to_pandas().iloc[0]
+    assert o["other_persons"] == 30
+    shared = (1 - share) * (fixed + 2.0 * config.money.coach_cost_eur_per_fte_year + f0["site_cost_eur"])
+    assert o["other_groups_result_eur"] == pytest.approx(30 * 3000 - shared, abs=0.02)
+    assert not o["viable_wsw"] and not o["viable_company"]  # 20 and 50 persons: below 100

@@ -181,6 +181,14 @@ def _finance_tables(
             org_members[name, k] = sorted(index[m] for m in names)
             employer_only.add((name, k))
     params = {name: orgs_cfg.params(name) for name in org_years}
+    other = orgs_cfg.other_persons(list(municipalities), config.horizon.years)  # [year, municipality]
+    other_net = np.zeros_like(other)  # what they bring in less what they cost, EUR of the price year
+    for group in orgs_cfg.other_groups:
+        persons_of = np.array([group.persons(int(y), int(years[0])) for y in years])
+        other_net[:, index[group.municipality]] += persons_of * (
+            group.revenue_eur_per_person_year - group.cost_eur_per_person_year
+        )
+    viability = config.viability
     sites = site_costs(config, params, partitions, org_members, stock_persons, person_years, price_ix)
     org_names = sorted(org_years)
     # dissolution costs [replication, year, municipality], where the organisation ended (EUR of the year)
@@ -229,15 +237,24 @@ def _finance_tables(
             py_m = person_years[:, kk][:, :, members, :]
             total_py = py_m.sum(axis=(2, 3))
             fixed = p.fixed_overhead_eur_per_year + (p.governance_eur_per_year if len(members) > 1 else 0.0)
+            # other target groups share the fixed overhead, coaches and sites' running costs by persons
+            other_py = np.broadcast_to(other[kk][:, members].sum(axis=1), total_py.shape)
+            if (name, run[0]) in employer_only:
+                other_py = np.zeros_like(total_py)  # they are in the organisation serving its people
+            with np.errstate(divide="ignore", invalid="ignore"):
+                wsw_share = np.where(total_py + other_py > 0, total_py / (total_py + other_py), 1.0)
+            coach_full = coach_fte_years[:, kk] * money.coach_cost_eur_per_fte_year * wage_ix[kk]
+            fixed_full = fixed * wage_ix[kk] * ((total_py > 0) | (other_py > 0))
+            staff_eur = (py_m * staff).sum(axis=(2, 3)) * wage_ix[kk]
             setup = np.array([[p.setup_cost_eur if float(years[k]) in made else 0.0 for k in run] for made in created])
             setup = setup * (total_py > 0)  # nobody sets up an organisation for nobody
             sick_m = sick_se_years[:, kk][:, :, members, :]
             costs = {
                 "wage_cost_eur": (se_m * paid_wage).sum(axis=(2, 3)) * money.wage_cost_eur_per_se * wage_ix[kk],
                 "wage_subsidy_eur": se_m[:, :, :, BEGELEID].sum(axis=2) * money.wage_subsidy_eur_per_se * wage_ix[kk],
-                "coach_cost_eur": coach_fte_years[:, kk] * money.coach_cost_eur_per_fte_year * wage_ix[kk],
-                "overhead_eur": (fixed * (total_py > 0) + (py_m * staff).sum(axis=(2, 3))) * wage_ix[kk],
-                "site_cost_eur": sites.running[name][:, kk] + sites.bought[name][:, kk],
+                "coach_cost_eur": coach_full * wsw_share,
+                "overhead_eur": fixed * wage_ix[kk] * (total_py > 0) * wsw_share + staff_eur,
+                "site_cost_eur": sites.running[name][:, kk] * wsw_share + sites.bought[name][:, kk],
                 "transition_cost_eur": sites.closure[name][:, kk] + setup * wage_ix[kk],
                 "sick_leave_eur": (sick_m * av_per_se).sum(axis=(2, 3)) * price_ix[kk],  # added value forgone
                 "dissolution_cost_eur": np.zeros_like(total_py),  # by municipality, not by the key: see below
@@ -285,6 +302,15 @@ def _finance_tables(
             with np.errstate(divide="ignore", invalid="ignore"):
                 per_coach = np.where(fte > 0, persons / fte, np.nan)
                 overhead_per_se = np.where(se_total > 0, costs["overhead_eur"] / se_total, np.nan)
+                company_per_se = (fixed_full + staff_eur) / (se_total + other_py)
+            shared_with_others = (1.0 - wsw_share) * (fixed_full + coach_full + sites.running[name][:, kk])
+            other_result = other_net[kk][:, members].sum(axis=1) * price_ix[kk] - shared_with_others
+            if (name, run[0]) in employer_only:
+                other_result = np.zeros_like(other_result)
+            viable_wsw = (persons >= viability.min_persons) & (overhead_per_se <= viability.max_overhead_eur_per_se)
+            viable_company = (persons + other_py >= viability.min_persons) & (
+                company_per_se <= viability.max_overhead_eur_per_se
+            )
             org_cols["replication"].append(np.asarray(replications)[g])
             org_cols["year"].append(np.tile(years[kk], n_g)[rows])
             org_cols["organisation"].append(np.full(len(rows), org_names.index(name)))
@@ -295,6 +321,10 @@ def _finance_tables(
             org_cols["coaches_fte"].append(np.round(fte, 6).ravel()[rows])
             org_cols["persons_per_coach"].append(np.round(per_coach, 6).ravel()[rows])
             org_cols["overhead_eur_per_se"].append(np.round(overhead_per_se, 2).ravel()[rows])
+            org_cols["other_persons"].append(np.round(other_py, 6).ravel()[rows])
+            org_cols["other_groups_result_eur"].append(np.round(other_result, 2).ravel()[rows])
+            org_cols["viable_wsw"].append(viable_wsw.ravel()[rows])
+            org_cols["viable_company"].append(viable_company.ravel()[rows])
 
     def cat(parts: list[np.ndarray], dtype: type = float) -> np.ndarray:
         return np.concatenate(parts) if parts else np.zeros(0, dtype)
@@ -342,6 +372,10 @@ def _finance_tables(
             "coaches_fte": pa.array(o["coaches_fte"], pa.float64()),
             "persons_per_coach": pa.array(o["persons_per_coach"], pa.float64(), from_pandas=True),
             "overhead_eur_per_se": pa.array(o["overhead_eur_per_se"], pa.float64(), from_pandas=True),
+            "other_persons": pa.array(o["other_persons"], pa.float64()),
+            "other_groups_result_eur": pa.array(o["other_groups_result_eur"], pa.float64()),
+            "viable_wsw": pa.array(o["viable_wsw"].astype(bool)),
+            "viable_company": pa.array(o["viable_company"].astype(bool)),
         },
         schema=schema.ORGANISATIONS,
     )

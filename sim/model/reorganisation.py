@@ -80,14 +80,22 @@ def apply_rules(world: World, rules: Sequence[Rule], below: list[int], year: int
 def below_viability(world: World, org: Organisation, now: float) -> bool:
     """Whether `org` is below a threshold of [viability] at `now`: fewer persons than `min_persons`, or an
     overhead per SE (fixed overhead, governance, staff per person; EUR of the price year) above
-    `max_overhead_eur_per_se`."""
+    `max_overhead_eur_per_se`; of the Wsw part or the whole company (`viability.rules_judge`)."""
     viability = world.config.viability
     counts = world.counts_by_form(org, now)
-    if sum(counts) < viability.min_persons:
+    names = {world.municipalities[m] for m in org.members}
+    other = sum(
+        g.persons(int(now), int(world.start)) for g in world.orgs_config.other_groups if g.municipality in names
+    )
+    wsw = sum(counts)
+    company = viability.rules_judge == "company"
+    if (wsw + other if company else wsw) < viability.min_persons:
         return True
     p = org.params
     se = float(world.people.se[world.members_mask(org) & world.people.present(now)].sum())
-    overhead = p.fixed_overhead_eur_per_year + (p.governance_eur_per_year if len(org.members) > 1 else 0.0)
+    fixed = p.fixed_overhead_eur_per_year + (p.governance_eur_per_year if len(org.members) > 1 else 0.0)
+    overhead = fixed if company else fixed * wsw / (wsw + other)  # the Wsw's share of it, by persons
+    se += other if company else 0.0
     staff = [p.staff_cost_eur_per_person_year[f] for f in WORK_FORMS]
     for form, count in enumerate(counts):
         overhead += count * staff[form]

@@ -194,6 +194,19 @@ ORGANISATIONS = _table_schema(
             "EUR/SE",
             True,
         ),
+        _f("other_persons", pa.float64(), "persons of other target groups in the year (config)", "persons"),
+        _f(
+            "other_groups_result_eur",
+            pa.float64(),
+            "what other target groups bring in less their own costs and their share of the shared costs",
+            "EUR",
+        ),
+        _f("viable_wsw", pa.bool_(), "the Wsw part meets [viability] (persons, its overhead per SE)"),
+        _f(
+            "viable_company",
+            pa.bool_(),
+            "the whole company meets [viability] (other groups counted as one SE a person)",
+        ),
     ],
     "Each organisation's size, staffing and overhead per calendar year",
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
+import numpy as np
 from pydantic import (
     Field,
     PrivateAttr,
@@ -226,6 +227,9 @@ class ViabilityConfig(Frozen):
 
     min_persons: NonNegative = 100
     max_overhead_eur_per_se: NonNegative = 5000
+    rules_judge: Literal["wsw", "company"] = "wsw"
+    """What a `below_viability` rule judges: the Wsw part (its persons; its share of the fixed overhead per
+    SE) or the whole company (other target groups counted as one SE a person)."""
 
 
 class Memo:
@@ -240,6 +244,30 @@ class Memo:
     __hash__ = None  # type: ignore[assignment]
 
 
+class OtherGroup(Frozen):
+    """Another target group of a municipality (Participatiewet beschut werk, re-integration, regular staff)
+    in whichever organisation the municipality belongs to: on a split each municipality takes its own.
+
+    Persons in a year: `persons_by_year` where given, else `persons_start` (in the horizon's first year) plus
+    `persons_change_per_year` a year since, never below zero. They share the organisation's fixed overhead,
+    governance, coaches and sites' running costs with the Wsw employees by persons (person-years); what they
+    bring in and cost themselves is their own budget, reported in the `organisations` table, not the Wsw's.
+    """
+
+    name: str
+    municipality: Municipality
+    persons_start: NonNegative
+    persons_change_per_year: float = 0.0
+    persons_by_year: dict[int, NonNegative] = Field(default_factory=dict)
+    revenue_eur_per_person_year: NonNegative = 0.0
+    cost_eur_per_person_year: NonNegative = 0.0
+
+    def persons(self, year: int, start_year: int) -> float:
+        if year in self.persons_by_year:
+            return self.persons_by_year[year]
+        return max(0.0, self.persons_start + self.persons_change_per_year * (year - start_year))
+
+
 class OrganisationsConfig(Frozen):
     """Organisation parameters, the employer network, the sites, and how a split divides coaches and network.
 
@@ -252,7 +280,17 @@ class OrganisationsConfig(Frozen):
     network: NetworkConfig
     sites: list[Site] = Field(default_factory=list)
     division_key: Literal["persons", "se"] = "persons"
+    other_groups: list[OtherGroup] = Field(default_factory=list)
     _merged: Memo = PrivateAttr(default_factory=lambda: Memo())
+
+    def other_persons(self, municipalities: list[str], years: range) -> np.ndarray:
+        """Persons of other target groups by year of `years` and municipality: [year, municipality]."""
+        out = np.zeros((len(years), len(municipalities)))
+        index = {m: i for i, m in enumerate(municipalities)}
+        for group in self.other_groups:
+            for k, year in enumerate(years):
+                out[k, index[group.municipality]] += group.persons(year, years.start)
+        return out
 
     def params(self, name: str) -> OrganisationParams:
         """The parameters of organisation `name`: the defaults with its overrides (merged once: it is frozen).

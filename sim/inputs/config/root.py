@@ -188,6 +188,13 @@ def _check_references(config: Config) -> None:
                 err = exc.errors()[0]
                 msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
                 raise ConfigError(config.source, f"{field}.{_field_name(tuple(err['loc']))}", msg) from None
+        for i, group in enumerate(config.organisations.other_groups):
+            if group.municipality not in municipalities:
+                raise ConfigError(
+                    config.source,
+                    f"organisations.other_groups[{i}].municipality",
+                    f"unknown municipality {group.municipality!r}",
+                )
         for i, site in enumerate(config.organisations.sites):
             if site.municipality not in municipalities:
                 raise ConfigError(

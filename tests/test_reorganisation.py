@@ -21,7 +21,15 @@ NO_NORMS = {"beschut_binnen": 0.0, "groepsdetachering": 0.0, "individuele_detach
 
 
 def split_world(
-    municipality, placeability, end=2021.0, openings=0.0, min_team=2.0, review_weeks=520.0, rules=(), viability=None
+    municipality,
+    placeability,
+    end=2021.0,
+    openings=0.0,
+    min_team=2.0,
+    review_weeks=520.0,
+    rules=(),
+    viability=None,
+    other_groups=(),
 ):
     """Employees in beschut_binnen of Almelo (0) and Tubbergen (1), one organisation until 2020, then two."""
     config = smoke(
@@ -38,6 +46,7 @@ def split_world(
                     "placement_ambition": 0.5,
                     "placement_duration_years_mean": {"individuele_detachering": 1e12, "begeleid_werken": 1e12},
                 },
+                "other_groups": list(other_groups),
                 "network": {
                     "openings_per_year_reference": {"individuele_detachering": openings, "begeleid_werken": 0.0},
                     "group_contracts_won_per_year_reference": 0.0,
@@ -142,3 +151,16 @@ def test_a_viable_organisation_is_not_merged():
     world, _ = split_world([0, 0, 0, 1], [0.9] * 4, end=2023.0, rules=[BELOW_TWO_YEARS], viability=lenient)
     world.run()
     assert world.organisations.keys() == {"A", "T"} and len(world.applied) == 2
+
+
+def test_a_rule_judging_the_whole_company_counts_the_other_target_groups():
+    # T: one Wsw employee and 150 persons of another group; the overhead threshold out of the way
+    lenient = {"min_persons": 100, "max_overhead_eur_per_se": 1e12}
+    others = [{"name": "pw", "municipality": "Tubbergen", "persons_start": 150}]
+    merged = {}
+    for judge in ("wsw", "company"):
+        rule = {**BELOW_TWO_YEARS, "judge": judge}
+        world, _ = split_world([0, 1], [0.9] * 2, end=2023.0, rules=[rule], viability=lenient, other_groups=others)
+        world.run()
+        merged[judge] = "T" not in world.organisations
+    assert merged == {"wsw": True, "company": False}

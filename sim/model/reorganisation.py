@@ -68,7 +68,7 @@ def apply_rules(world: World, rules: Sequence[Rule], below: list[int], year: int
         if rule.at is not None:
             fires = rule.at.year == year
         else:
-            below[i] = below[i] + 1 if below_viability(world, org, float(year)) else 0
+            below[i] = below[i] + 1 if below_viability(world, org, float(year), rule.judge == "company") else 0
             fires = below[i] >= rule.for_years
         target = world.successor(rule.target)
         if not fires or target is None or target == org.name:
@@ -77,10 +77,10 @@ def apply_rules(world: World, rules: Sequence[Rule], below: list[int], year: int
         world.absorbed_by[org.name] = target
 
 
-def below_viability(world: World, org: Organisation, now: float) -> bool:
+def below_viability(world: World, org: Organisation, now: float, company: bool = False) -> bool:
     """Whether `org` is below a threshold of [viability] at `now`: fewer persons than `min_persons`, or an
     overhead per SE (fixed overhead, governance, staff per person; EUR of the price year) above
-    `max_overhead_eur_per_se`; of the Wsw part or the whole company (`viability.rules_judge`)."""
+    `max_overhead_eur_per_se`; of the Wsw part or of the whole `company` (a rule's `judge`)."""
     viability = world.config.viability
     counts = world.counts_by_form(org, now)
     names = {world.municipalities[m] for m in org.members}
@@ -88,7 +88,6 @@ def below_viability(world: World, org: Organisation, now: float) -> bool:
         g.persons(int(now), int(world.start)) for g in world.orgs_config.other_groups if g.municipality in names
     )
     wsw = sum(counts)
-    company = viability.rules_judge == "company"
     if (wsw + other if company else wsw) < viability.min_persons:
         return True
     p = org.params

@@ -61,6 +61,9 @@ class Rule(Frozen):
     organisation: str
     when: Literal["below_viability"] | None = None
     for_years: int = Field(default=1, ge=1, le=50)
+    judge: Literal["wsw", "company"] = "wsw"
+    """What `below_viability` judges: the Wsw part (its persons; its share of the fixed overhead per SE) or
+    the whole company (other target groups counted as one SE a person)."""
     at: date | None = None
     action: Literal["merge_into", "buy_services_from"]
     target: str
@@ -227,9 +230,6 @@ class ViabilityConfig(Frozen):
 
     min_persons: NonNegative = 100
     max_overhead_eur_per_se: NonNegative = 5000
-    rules_judge: Literal["wsw", "company"] = "wsw"
-    """What a `below_viability` rule judges: the Wsw part (its persons; its share of the fixed overhead per
-    SE) or the whole company (other target groups counted as one SE a person)."""
 
 
 class Memo:

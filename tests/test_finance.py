@@ -12,7 +12,7 @@ import pytest
 from org_configs import smoke
 
 from sim.inputs.config import Partition
-from sim.model.finance import COST_COLUMNS, OrganisationHistory, finance_tables
+from sim.model.finance import COST_COLUMNS, INCOME_COLUMNS, OrganisationHistory, finance_tables
 from sim.model.replication import Model, run_replication
 
 
@@ -31,10 +31,10 @@ def test_finance_identity_holds_to_the_cent_for_every_row_and_every_scenario_rep
     _, t = tables
     fin = t["finance"]
     assert len(fin) > 0
-    balance = fin[list(COST_COLUMNS)].sum(axis=1) - fin["subsidy_eur"] - fin["added_value_eur"]
+    balance = fin[list(COST_COLUMNS)].sum(axis=1) - fin[list(INCOME_COLUMNS)].sum(axis=1)
     assert np.abs(fin["municipal_contribution_eur"] - balance).max() < 0.005
     grouped = fin.groupby(["scenario", "replication", "year"]).sum(numeric_only=True)
-    total = grouped[list(COST_COLUMNS)].sum(axis=1) - grouped["subsidy_eur"] - grouped["added_value_eur"]
+    total = grouped[list(COST_COLUMNS)].sum(axis=1) - grouped[list(INCOME_COLUMNS)].sum(axis=1)
     assert np.abs(grouped["municipal_contribution_eur"] - total).max() < 0.005 * len(fin["municipality"].unique())
 
 
@@ -552,3 +552,163 @@ def test_places_are_bought_from_the_largest_open_capacity_ties_to_the_name_last_
     assert f.loc["Tubbergen", "site_cost_eur"] == pytest.approx(100000, abs=0.01)
     assert f.loc["Tubbergen", "added_value_eur"] == pytest.approx(10 * 5500 + bought, abs=0.01)
     assert f.loc["Almelo", "added_value_eur"] == pytest.approx(30 * 5500, abs=0.01)
+
+
+# ------------------------------------------------------------------------------------------ rules, money
+
+
+def _rule_tables(rule: dict[str, Any], replications: int = 2) -> tuple[Any, dict[str, pd.DataFrame]]:
+    config = smoke({"scenarios": {"per_municipality": {"rules": [rule]}}})
+    model = Model.prepare(config)
+    pieces: dict[str, list[pa.Table]] = {}
+    for replication in range(replications):
+        for name, parts in run_replication(model, replication, 5, ["per_municipality"]).items():
+            pieces.setdefault(name, []).extend(parts)
+    return config, {name: pa.concat_tables(parts).to_pandas() for name, parts in pieces.items() if parts}
+
+
+def test_a_merge_by_date_moves_the_members_and_the_merged_organisation_has_no_rows_after_its_last_year():
+    from datetime import date
+
+    rule = {"organisation": "Tubbergen", "at": date(2025, 1, 1), "action": "merge_into", "target": "Almelo"}
+    _, t = _rule_tables(rule)
+    orgs, fin = t["organisations"], t["finance"]
+    assert set(orgs[orgs.organisation == "Tubbergen"].year) == set(range(2021, 2025))
+    assert set(fin[fin.organisation == "Tubbergen"].year) <= set(range(2021, 2025))
+    almelo = orgs[orgs.organisation == "Almelo"].set_index(["replication", "year"])["members"]
+    assert (almelo.xs(2024, level="year") == "Almelo").all()
+    assert (almelo.xs(2025, level="year") == "Almelo,Tubbergen").all()
+    assert set(fin[(fin.year >= 2025)].municipality) == {"Almelo", "Tubbergen"}
+    assert set(fin[(fin.year >= 2025)].organisation) == {"Almelo"}
+    balance = fin[list(COST_COLUMNS)].sum(axis=1) - fin[list(INCOME_COLUMNS)].sum(axis=1)
+    assert np.abs(fin["municipal_contribution_eur"] - balance).max() < 0.005
+
+
+def test_buying_services_keeps_only_the_employer_overhead_in_the_buyers_rows():
+    from datetime import date
+
+    rule = {"organisation": "Tubbergen", "at": date(2025, 1, 1), "action": "buy_services_from", "target": "Almelo"}
+    config, t = _rule_tables(rule, replications=1)
+    fin = t["finance"]
+    buyer = fin[(fin.organisation == "Tubbergen") & (fin.year >= 2025)]
+    assert len(buyer) > 0
+    overhead = config.organisations.defaults.employer_overhead_eur_per_year
+    wage_ix = (1 + config.money.wage_index_per_year) ** (buyer.year - config.money.price_year)
+    np.testing.assert_allclose(buyer.overhead_eur, np.round(overhead * wage_ix, 2))
+    others = [c for c in (*COST_COLUMNS, *INCOME_COLUMNS) if c != "overhead_eur"]
+    assert (buyer[others] == 0).all().all()
+    served = fin[(fin.organisation == "Almelo") & (fin.year >= 2025)]
+    assert set(served.municipality) == {"Almelo", "Tubbergen"}
+    assert (served[served.municipality == "Tubbergen"].subsidy_eur > 0).all()
+
+
+def test_an_organisation_without_members_costs_nothing():
+    """Per_municipality with nobody in Tubbergen and no coach there: no Tubbergen row at all."""
+    config = smoke({"horizon": {"end_year": 2022}})
+    timeline = config.scenarios["per_municipality"].timeline
+    se_years = np.zeros((4, 2, 4))
+    se_years[:, 0, 0] = 10.0  # Almelo only, beschut_binnen
+    stock_persons = np.zeros((5, 2, 4))
+    stock_persons[:, 0, 0] = 20
+    history = OrganisationHistory(
+        fte_history={"Regio": [(2019.0, 1.0), (2021.0, 0.0)], "Almelo": [(2021.0, 1.0)]},
+        created={"Almelo": [2021.0], "Tubbergen": [2021.0]},
+    )
+    fin, orgs = finance_of_one(
+        config, timeline, history, se_years, se_years * 2, stock_persons, stock_persons * 0.5, "per_municipality"
+    )
+    f, o = fin.to_pandas(), orgs.to_pandas()
+    assert "Tubbergen" not in set(f.organisation) and "Tubbergen" not in set(o.organisation)
+    assert set(f[f.year >= 2021].organisation) == {"Almelo"}
+
+
+def test_index_paths_by_hand():
+    from sim.model.finance import index_path
+
+    years = np.arange(2018, 2026)
+    got = index_path(0.02, {2023: 0.10, 2024: 0.0}, 2019, years)
+    # 2018 is one year before the price year; 2023 rises 10%, 2024 not at all, 2025 by the default again
+    want = [1 / 1.02, 1.0, 1.02, 1.02**2, 1.02**3, 1.02**3 * 1.10, 1.02**3 * 1.10, 1.02**4 * 1.10]
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    np.testing.assert_allclose(index_path(0.02, {}, 2019, years), 1.02 ** (years - 2019), rtol=0)
+
+
+def test_new_money_components_by_hand():
+    """Per_municipality 2019-2021 with a dissolution of Regio in 2021, sick leave, a commercial result and a
+    wage path: each new column by hand, the identity to the cent, every index not 1."""
+    config = smoke(
+        {
+            "horizon": {"end_year": 2021},
+            "money": {"wage_index_by_year": {"2021": 0.10}, "sick_leave_years_before_illness_exit": 2.0},
+            "organisations": {
+                "defaults": {"commercial_result_eur_per_se": 2000.0},
+                "overrides": {"Regio": {"dissolution_staff_eur": 1e6, "dissolution_ict_eur": 2e5}},
+            },
+        }
+    )
+    money = config.money
+    timeline = config.scenarios["per_municipality"].timeline
+    se_years = np.zeros((3, 2, 4))
+    se_years[:, 0, 0], se_years[:, 1, 2] = 12.0, 4.0  # Almelo beschut_binnen, Tubbergen individuele detachering
+    sick = np.zeros_like(se_years)
+    sick[2, 0, 0] = 1.5  # 1.5 SE-years on sick leave in Almelo in 2021
+    stock_persons = np.zeros((4, 2, 4))
+    stock_persons[:, 0, 0], stock_persons[:, 1, 2] = 24, 8
+    history = OrganisationHistory(
+        fte_history={"Regio": [(2019.0, 1.0), (2021.0, 0.0)], "Almelo": [(2021.0, 0.5)], "Tubbergen": [(2021.0, 0.5)]},
+        created={"Almelo": [2021.0], "Tubbergen": [2021.0]},
+        dissolved=((2021.0, "Regio", 0, 0.75), (2021.0, "Regio", 1, 0.25)),
+    )
+    fin, _ = finance_tables(
+        config, timeline, [history], se_years[None], se_years[None] * 2, stock_persons[None],
+        stock_persons[None] * 0.5, "per_municipality", [0], sick_se_years=sick[None],
+    )  # fmt: skip
+    f = fin.to_pandas().set_index(["year", "municipality"])
+    wage_ix_2021 = 1.02 * 1.10  # from 2019: 2020 by the default 2%, 2021 by the path's 10%
+    price_ix_2021 = (1 + money.price_index_per_year) ** 2
+    assert f.loc[(2021, "Almelo"), "dissolution_cost_eur"] == pytest.approx(0.75 * 1.2e6 * wage_ix_2021, abs=0.01)
+    assert f.loc[(2021, "Tubbergen"), "dissolution_cost_eur"] == pytest.approx(0.25 * 1.2e6 * wage_ix_2021, abs=0.01)
+    assert (f.loc[[2019, 2020], "dissolution_cost_eur"] == 0).all()
+    sick_leave = 1.5 * money.added_value_eur_per_se["beschut_binnen"] * price_ix_2021
+    assert f.loc[(2021, "Almelo"), "sick_leave_eur"] == pytest.approx(sick_leave, abs=0.01)
+    assert f.loc[(2021, "Tubbergen"), "sick_leave_eur"] == 0
+    # in 2019 Regio's result (16 SE-years) is allocated by the SE key: 12/16 and 4/16
+    assert f.loc[(2019, "Almelo"), "commercial_result_eur"] == pytest.approx(12 * 2000.0, abs=0.01)
+    assert f.loc[(2021, "Tubbergen"), "commercial_result_eur"] == pytest.approx(4 * 2000.0 * price_ix_2021, abs=0.01)
+    assert f.loc[(2021, "Almelo"), "wage_cost_eur"] == pytest.approx(12 * money.wage_cost_eur_per_se * wage_ix_2021)
+    balance = fin.to_pandas()[list(COST_COLUMNS)].sum(axis=1) - fin.to_pandas()[list(INCOME_COLUMNS)].sum(axis=1)
+    assert np.abs(fin.to_pandas()["municipal_contribution_eur"] - balance).max() < 0.005
+
+
+def test_other_target_groups_share_the_fixed_costs_by_persons_by_hand():
+    """One year, 15 Wsw person-years in Almelo and 5 in Tubbergen, 30 persons of another group in Almelo."""
+    group = {
+        "name": "beschut werk",
+        "municipality": "Almelo",
+        "persons_start": 30,
+        "revenue_eur_per_person_year": 9000,
+        "cost_eur_per_person_year": 6000,
+    }
+    config = smoke({"horizon": {"end_year": 2019}, "organisations": {"other_groups": [group]}})
+    alone = smoke({"horizon": {"end_year": 2019}})
+    se_years = np.zeros((1, 2, 4))
+    se_years[0, 0, 0], se_years[0, 1, 0] = 7.5, 2.5
+    stock_persons = np.zeros((2, 2, 4))
+    stock_persons[:, 0, 0], stock_persons[:, 1, 0] = 15, 5
+    args = (se_years, se_years * 2, stock_persons, stock_persons * 0.5, "shared")
+    history = OrganisationHistory(fte_history={"Regio": [(2019.0, 2.0)]}, created={})
+    timeline = config.scenarios["shared"].timeline
+    fin, orgs = finance_of_one(config, timeline, history, *args)
+    fin0, _ = finance_of_one(alone, timeline, history, *args)
+    f, f0 = fin.to_pandas().sum(numeric_only=True), fin0.to_pandas().sum(numeric_only=True)
+    params = config.organisations.defaults
+    fixed = params.fixed_overhead_eur_per_year + params.governance_eur_per_year
+    share = 20.0 / 50.0  # Wsw person-years over all
+    assert f["overhead_eur"] == pytest.approx(f0["overhead_eur"] - fixed * (1 - share), abs=0.02)
+    assert f["coach_cost_eur"] == pytest.approx(f0["coach_cost_eur"] * share, abs=0.02)
+    assert f["site_cost_eur"] == pytest.approx(f0["site_cost_eur"] * share, abs=0.02)
+    o = orgs.to_pandas().iloc[0]
+    assert o["other_persons"] == 30
+    shared = (1 - share) * (fixed + 2.0 * config.money.coach_cost_eur_per_fte_year + f0["site_cost_eur"])
+    assert o["other_groups_result_eur"] == pytest.approx(30 * 3000 - shared, abs=0.02)
+    assert not o["viable_wsw"] and not o["viable_company"]  # 20 and 50 persons: below 100

@@ -10,6 +10,7 @@ from org_configs import smoke
 
 from sim.domain import BESCHUT, GROEP, INDIVIDUEEL
 from sim.model.organisations import World
+from sim.model.scenario import run_scenario
 from sim.model.workforce import WEEKS_PER_YEAR, Workforce
 
 NO_NORMS = {"beschut_binnen": 0.0, "groepsdetachering": 0.0, "individuele_detachering": 0.0, "begeleid_werken": 0.0}
@@ -62,7 +63,7 @@ def world(cfg, placeability, waits=()):
 def test_a_placement_waits_for_a_busy_coach_exact_trace():
     """One coach slot, two openings 0.05 years apart: the second candidate waits for the first's coaching."""
     w, people = world(config(), [0.1, 0.2, 0.9], waits=[0.10, 0.05, 0.05])  # the third does not seek a placement
-    w.run()
+    run_scenario(w)
     coaching = 12.0 / WEEKS_PER_YEAR
     first_start = 2019.10 + coaching
     second_start = first_start + coaching  # waited for the coach from 2019.15 to first_start
@@ -92,7 +93,7 @@ def test_an_opening_that_finds_nobody_is_lost_and_the_next_one_takes_the_returne
         return process
 
     w.env.process = placement_ends_at_half_year
-    w.run()
+    run_scenario(w)
     coaching = 12.0 / WEEKS_PER_YEAR
     assert [(p, round(t, 9), f) for p, t, f in people.moves] == [
         (0, round(2019.1 + coaching, 9), INDIVIDUEEL),
@@ -106,7 +107,7 @@ def test_a_group_contract_needs_half_a_crew():
     # finds one, less than half a crew, and is lost: the candidate stays in the pool
     cfg = config(openings=0.0, contracts=1.0, group_size=4)
     w, people = world(cfg, [0.1, 0.2, 0.3, 0.4, 0.45], waits=[0.2, 0.2])
-    w.run()
+    run_scenario(w)
     assert people.moves == [(p, 2019.2, GROEP) for p in range(4)]
     assert people.crew.tolist() == [0, 0, 0, 0, -1]
     assert [person for _, person in w.organisations["Regio"].pool] == [4]

@@ -25,7 +25,7 @@ from sim.model.demography import DemographyModel, draw_exits
 from sim.model.population import inflow_population
 from sim.model.replication import Model, run_replication, simulate_replication
 from sim.model.streams import PURPOSES, purpose_key, seed_sequence, stream
-from sim.runs import batch, store
+from sim.runs import batch, folder
 
 DRAWS = 64
 
@@ -218,7 +218,7 @@ def test_on_a_batch_keys_do_not_overlap_and_a_drawn_money_parameter_moves_no_exi
     }
 
     def rows(run: str, table: str, replication: int) -> list[dict[str, Any]]:
-        data = store.read_table(runs[run], table).to_pylist()
+        data = folder.read_table(runs[run], table).to_pylist()
         mine = [
             {k: v for k, v in row.items() if k != "replication"} for row in data if row["replication"] == replication
         ]
@@ -231,6 +231,6 @@ def test_on_a_batch_keys_do_not_overlap_and_a_drawn_money_parameter_moves_no_exi
         assert rows("drawn12", "flows", replication) == rows("s12", "flows", replication)
         assert rows("drawn12", "stocks", replication) == rows("s12", "stocks", replication)
         assert rows("drawn12", "finance", replication) != rows("s12", "finance", replication)
-    assert {row["parameter"] for row in store.read_table(runs["drawn12"], "parameters").to_pylist()} == {
+    assert {row["parameter"] for row in folder.read_table(runs["drawn12"], "parameters").to_pylist()} == {
         "money.wage_cost_eur_per_se"
     }

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
+from datetime import date
 
 import numpy as np
 import pyarrow as pa
 
+import sim.model.scenario
+from sim.domain import ILLNESS
 from sim.errors import ConfigError
 from sim.inputs.config import Config
 from sim.inputs.parameters import draw_parameters
@@ -137,8 +140,8 @@ def simulate_scenario(
         form=pop.work_form.astype(np.intp),  # a copy, in the type numpy indexes and counts with
         placeability=rng.random(len(pop)),
     )
-    world = World(config, workforce, rng, timeline, model.start, model.end)
-    events = world.run()
+    world = World(config, workforce, rng, timeline, model.start, model.end, config.scenarios[scenario].rules)
+    events = sim.model.scenario.run_scenario(world)  # looked up here: a test may replace it
     exit_time, exit_reason = resolve_exits(people.draws, workforce.voluntary_time, model.end)
     moves = tally.Moves(
         person=np.array([m[0] for m in workforce.moves], np.int64),
@@ -148,7 +151,12 @@ def simulate_scenario(
         wait_time=np.array([w[1] for w in workforce.waits], float),
         wait_weeks=np.array([w[2] for w in workforce.waits], float),
     )
-    history = OrganisationHistory(fte_history=world.fte_history, created=world.created)
+    history = OrganisationHistory(
+        fte_history=world.fte_history,
+        created=world.created,
+        timeline=tuple(world.applied),
+        dissolved=tuple(world.dissolved),
+    )
     return ScenarioOutcome(exit_time=exit_time, exit_reason=exit_reason, moves=moves, history=history, events=events)
 
 
@@ -220,6 +228,7 @@ def _collect_group(runs: Sequence[ReplicationRun], scenario: str) -> dict[str, p
                 exit_time=run.outcomes[scenario].exit_time,
                 exit_reason=run.outcomes[scenario].exit_reason,
                 moves=run.outcomes[scenario].moves,
+                birth_month=run.people.population.birth_month,
             )
             for run in runs
         ]
@@ -231,10 +240,20 @@ def _collect_group(runs: Sequence[ReplicationRun], scenario: str) -> dict[str, p
     out = {
         "stocks": tally.stocks_table(persons, se, municipalities, years, scenario, replications),
         "flows": tally.flows(records, municipalities, years, scenario, replications),
+        "ages": tally.ages(
+            records, municipalities, years, month_index(date(years.start - 1, 12, 1)), scenario, replications
+        ),
     }
     histories = [h for run in runs if (h := run.outcomes[scenario].history) is not None]
     if histories:  # the scenario has organisations
         se_years, person_years = tally.exposure(records, len(municipalities), years)
+        assert config.money is not None
+        sick_since = np.where(
+            records.exit_reason == ILLNESS,
+            records.exit_time - config.money.sick_leave_years_before_illness_exit,
+            np.inf,
+        )
+        sick_se_years = tally.exposure(records, len(municipalities), years, since=sick_since)[0]
         out["finance"], out["organisations"] = finance_tables(
             config,
             config.scenarios[scenario].timeline,
@@ -245,6 +264,7 @@ def _collect_group(runs: Sequence[ReplicationRun], scenario: str) -> dict[str, p
             se,
             scenario,
             replications,
+            sick_se_years=sick_se_years,
         )
     return out
 

@@ -25,6 +25,7 @@ KEY_TYPES: Final = {
     "organisation": pa.string(),
     "work_form": pa.string(),
     "parameter": pa.string(),
+    "age_years": pa.int16(),
 }
 
 
@@ -141,9 +142,22 @@ FINANCE = _table_schema(
         _f("site_cost_eur", pa.float64(), "sheltered-work sites, or sheltered places bought", "EUR"),
         _f("transition_cost_eur", pa.float64(), "one-off reorganisation costs, stranded sites", "EUR"),
         _f(
+            "sick_leave_eur",
+            pa.float64(),
+            "added value forgone on sick leave before exits for illness (wage and subsidy still paid)",
+            "EUR",
+        ),
+        _f(
+            "dissolution_cost_eur",
+            pa.float64(),
+            "one-off costs of an organisation that ended: non-Wsw staff, double running, ICT, reserves",
+            "EUR",
+        ),
+        _f("commercial_result_eur", pa.float64(), "result of the commercial branch, allocated by the key", "EUR"),
+        _f(
             "municipal_contribution_eur",
             pa.float64(),
-            "what the municipality pays on top of the subsidy: costs - subsidy - added value",
+            "what the municipality pays on top of the subsidy: costs - subsidy - added value - commercial result",
             "EUR",
         ),
     ],
@@ -157,7 +171,12 @@ ORGANISATIONS = _table_schema(
         _REPLICATION,
         _YEAR,
         _ORGANISATION,
-        _f("members", pa.string(), "member municipalities, comma-separated, at 31 December"),
+        _f(
+            "members",
+            pa.string(),
+            "member municipalities, comma-separated, at 31 December (an organisation that only employs, buying"
+            " places and coaching, lists those it employs for; they are members of the one serving them too)",
+        ),
         _f("persons", pa.int32(), "Wsw employees at 31 December", "persons"),
         _f("se", pa.float64(), "SE at 31 December", "SE"),
         _f("coaches_fte", pa.float64(), "job coaches at 31 December", "FTE"),
@@ -175,6 +194,19 @@ ORGANISATIONS = _table_schema(
             "EUR/SE",
             True,
         ),
+        _f("other_persons", pa.float64(), "persons of other target groups in the year (config)", "persons"),
+        _f(
+            "other_groups_result_eur",
+            pa.float64(),
+            "what other target groups bring in less their own costs and their share of the shared costs",
+            "EUR",
+        ),
+        _f("viable_wsw", pa.bool_(), "the Wsw part meets [viability] (persons, its overhead per SE)"),
+        _f(
+            "viable_company",
+            pa.bool_(),
+            "the whole company meets [viability] (other groups counted as one SE a person)",
+        ),
     ],
     "Each organisation's size, staffing and overhead per calendar year",
 )
@@ -190,12 +222,30 @@ PARAMETERS = _table_schema(
     "Parameters drawn per replication (the same value for every scenario of a replication)",
 )
 
+AGES = _table_schema(
+    "ages",
+    [
+        _SCENARIO,
+        _REPLICATION,
+        _f(
+            "year",
+            pa.int16(),
+            "state at 31 December of this year; the start appears as the year before the first",
+        ),
+        _MUNICIPALITY,
+        _f("age_years", pa.int16(), "age in completed years at 31 December", "years"),
+        _f("persons", pa.int32(), "Wsw employees of that age (cells with nobody are left out)", "persons"),
+    ],
+    "Wsw employees by municipality and age at 31 December, as the stocks",
+)
+
 TABLES: Final[dict[str, pa.Schema]] = {
     "stocks": STOCKS,
     "flows": FLOWS,
     "finance": FINANCE,
     "organisations": ORGANISATIONS,
     "parameters": PARAMETERS,
+    "ages": AGES,
 }
 
 KEYS: Final[dict[str, tuple[str, ...]]] = {
@@ -204,6 +254,7 @@ KEYS: Final[dict[str, tuple[str, ...]]] = {
     "finance": ("scenario", "replication", "year", "organisation", "municipality"),
     "organisations": ("scenario", "replication", "year", "organisation"),
     "parameters": ("scenario", "replication", "parameter"),
+    "ages": ("scenario", "replication", "year", "municipality", "age_years"),
 }
 """The columns that identify a row of each table (its natural sort order too)."""
 

@@ -228,6 +228,12 @@ TEXT: Final[dict[str, dict[str, str]]] = {
     "municipalities": {"en": "Municipalities", "nl": "Gemeenten"},
     "region": {"en": "The region in detail", "nl": "De regio in detail"},
     "row_persons": {"en": "Wsw employees", "nl": "Wsw-medewerkers"},
+    "row_mean_age": {"en": "Mean age (years)", "nl": "Gemiddelde leeftijd (jaren)"},
+    "row_over_45": {"en": "Older than 45", "nl": "Ouder dan 45"},
+    "table_ages": {
+        "en": "Ages ({scenario}): mean over the simulated futures",
+        "nl": "Leeftijden ({scenario}): gemiddelde over de gesimuleerde toekomsten",
+    },
     "row_se": {"en": "SE", "nl": "SE"},
     "col_at_end_of": {"en": "At 31 December of", "nl": "Op 31 december van"},
     "table_people": {

@@ -112,12 +112,28 @@ def test_municipality_pages(html: dict[str, str]) -> None:
         "by form of work",
         "Money over 2019-2030",
         "Its organisation",
-        "no &#39;ages&#39;",
+        "Ages (shared)",
+        "Older than 45",
     ):
         assert words in tubbergen
     for form in ("beschut_binnen", "begeleid_werken"):
         assert form in tubbergen
     assert len(IMG.findall(tubbergen)) == 1 and "<details>" in tubbergen
+
+
+def test_a_municipality_page_shows_the_mean_age_of_the_ages_table(run: Path, html: dict[str, str]) -> None:
+    """The mean age at the start, recomputed from the Parquet files with pandas, is on Tubbergen's page."""
+    import analysis
+
+    ages = analysis.load(run, "ages")
+    ages = ages[(ages["scenario"].astype(str) == "shared") & (ages["municipality"] == "Tubbergen")]
+    start = ages[ages["year"] == ages["year"].min()]
+    per_rep = start.groupby("replication").apply(
+        lambda d: (d["age_years"] * d["persons"]).sum() / d["persons"].sum(), include_groups=False
+    )
+    page = html["en"]
+    tubbergen = page[page.index('class="municipality" id="municipality-2"') : page.index('<section id="region">')]
+    assert f'data-value="{float(per_rep.mean())!r}"' in tubbergen
 
 
 def test_every_chart_is_an_embedded_png_with_its_numbers(html: dict[str, str]) -> None:

@@ -105,7 +105,7 @@ def build_context(
         thresholds,
         last_year,
         min_persons,
-        _optional_table(run_dir, "ages"),
+        load(run_dir, "ages") if _optional_table(run_dir, "ages") else None,
         fmt,
         with_charts,
     )

@@ -126,6 +126,23 @@ def _viability(
     return Table(fmt.t("table_muni_viability"), header, rows, textual=True)
 
 
+def _ages(ages: pd.DataFrame, muni: str, baseline: str, years: list[int], fmt: Formatter) -> Table:
+    """Mean age and share over 45 at 31 December of `years` (baseline scenario; mean over replications)."""
+    data = ages[(ages["scenario"] == baseline) & (ages["municipality"] == muni) & ages["year"].isin(years)]
+    weighted = data.assign(
+        age_persons=data["age_years"] * data["persons"], over_45=(data["age_years"] > 45) * data["persons"]
+    )
+    per_rep = weighted.groupby(["year", "replication"])[["persons", "age_persons", "over_45"]].sum()
+    per_rep = per_rep[per_rep["persons"] > 0]
+    mean_age = (per_rep["age_persons"] / per_rep["persons"]).groupby("year").mean()
+    over_45 = (per_rep["over_45"] / per_rep["persons"]).groupby("year").mean()
+    rows: list[list[Any]] = [
+        [fmt.t("row_mean_age"), *[[fmt.amount(float(mean_age[y]), 1)] if y in mean_age.index else "–" for y in years]],
+        [fmt.t("row_over_45"), *[[fmt.share(float(over_45[y]))] if y in over_45.index else "–" for y in years]],
+    ]
+    return Table(fmt.t("table_ages", scenario=baseline), [fmt.t("col_at_end_of"), *map(str, years)], rows)
+
+
 def pages(
     stocks: pd.DataFrame,
     finance: pd.DataFrame,
@@ -136,7 +153,7 @@ def pages(
     thresholds: Thresholds,
     last_year: int,
     min_persons: float,
-    has_ages: bool,
+    ages: pd.DataFrame | None,
     fmt: Formatter,
     with_charts: bool,
 ) -> list[Page]:
@@ -153,8 +170,10 @@ def pages(
             years = sorted({start, period.from_year, period.to_year})
             page.tables.append(_people(stocks, muni, definition.baseline, years, fmt))
             page.tables.append(_forms(stocks, muni, scenarios, start, period.to_year, fmt))
-        if not has_ages:
+        if ages is None:
             page.notes.append(fmt.t("no_ages"))
+        elif len(stocks):
+            page.tables.append(_ages(ages, muni, definition.baseline, years, fmt))
         if len(totals):
             page.tables.append(_money(totals, muni, scenarios, definition, fmt))
         if len(organisations):

@@ -128,12 +128,24 @@ class World:
         self._inflow = bool(len(workforce.entry)) and float(workforce.entry.max()) > start  # anybody entering later
         self._census: Census | None = None
         workforce.on_return = self._back_from_placement
+        workforce.renewal = self._renewal
+        workforce.leaves_after = self._leaves_after
 
     def _exponential(self, rate: float) -> float:
         return (1.0 / rate) * self.unit_exponential() if rate > 0 else math.inf  # as rng.exponential(1 / rate)
 
     def _back_from_placement(self, person: int, at: float) -> None:
-        placements.seek_placement(self, person)
+        placements.seek_placement(self, person, returned=True)
+
+    def _renewal(self, crew: int, at: float) -> float | None:
+        return placements.renewal(self, crew, at)
+
+    def _leaves_after(self, person: int, at: float) -> bool:
+        return placements.leaves_after(self, person)
+
+    def uniform(self) -> float:
+        """A uniform(0, 1] draw from the same stream as the durations (exp(-E) of a unit exponential E)."""
+        return math.exp(-self.unit_exponential())
 
     def duration(self, mean: float) -> float:
         """An exponential duration with this mean."""

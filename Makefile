@@ -1,5 +1,6 @@
 # make run: set up .venv (first time only) and run the baseline batch and its report.
 # make test: set up .venv and run every check: ruff, mypy, pytest.
+# make mutate [MUTATE="streams personnel"]: mutation testing (mutmut) per module group; slow, not in make test.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -7,8 +8,9 @@ STAMP := $(VENV)/.installed-stamp
 REPS ?= 200
 SEED ?= 20190101
 WORKERS ?= 2
+MUTATE ?=
 
-.PHONY: run test lint typecheck pytest setup clean bench
+.PHONY: run test lint typecheck pytest setup clean bench mutate
 
 setup: $(STAMP)
 
@@ -26,8 +28,8 @@ run: setup
 	echo "report:  $$dir/report.html"
 
 lint: setup
-	$(BIN)/ruff check sim analysis wsw_sim tests benchmarks
-	$(BIN)/ruff format --check sim analysis wsw_sim tests benchmarks
+	$(BIN)/ruff check sim analysis wsw_sim tests benchmarks tools
+	$(BIN)/ruff format --check sim analysis wsw_sim tests benchmarks tools
 
 typecheck: setup
 	$(BIN)/mypy
@@ -41,5 +43,9 @@ bench: setup
 	$(BIN)/python benchmarks/engine.py
 	$(BIN)/python benchmarks/batch.py
 
+# the groups and their test files are in tools/mutate.py; figures and survivors are printed at the end
+mutate: setup
+	$(BIN)/python tools/mutate.py $(MUTATE)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build .mutate

@@ -7,20 +7,24 @@ comparisons, charts and the HTML report. Never imports SimPy: a run folder is al
 """
 
 from analysis.compare import Period, compare, npv, paired_differences
+from analysis.exploration import Exploration, exploration, point_means
 from analysis.load import RunError, config, load, manifest, query
 from analysis.summary import Thresholds, describe, summarise, viability, with_total
 
 __all__ = [
+    "Exploration",
     "Period",
     "RunError",
     "Thresholds",
     "compare",
     "config",
     "describe",
+    "exploration",
     "load",
     "manifest",
     "npv",
     "paired_differences",
+    "point_means",
     "query",
     "summarise",
     "viability",

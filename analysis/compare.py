@@ -23,7 +23,9 @@ import numpy as np
 import pandas as pd
 
 from analysis.load import RunError, load, manifest
+from analysis.load import config as run_config
 from analysis.summary import TOTAL, t_quantile, with_total
+from sim.inputs.config.analysis import AnalysisConfig
 
 DEFAULT_VALUE = "municipal_contribution_eur"
 
@@ -169,54 +171,103 @@ def yearly_differences(
     return paired[[*keys, "difference"]]
 
 
-def default_period(finance: pd.DataFrame, manifest_data: Mapping[str, object] | None = None) -> Period:
-    """All years of the finance table."""
-    if finance.empty:
-        raise RunError("the run has no finance rows")
-    return Period(int(finance["year"].min()), int(finance["year"].max()))
+@dataclass(frozen=True)
+class CostDefinition:
+    """The one definition of cost of a run: the baseline, the years added up and the discount rate.
+
+    Taken from the `[analysis]` table of the run's config (`from_config`), with any explicit choice of the
+    caller on top; where neither says, the first scenario, every year of the run and no discounting.
+    """
+
+    baseline: str
+    period: Period
+    from_config: bool
+
+    def describe(self) -> str:
+        """One line for a header: 'baseline shared; 2021-2040; discounted at 3.00% a year to 2021'."""
+        return (
+            f"baseline {self.baseline}; {self.period.label()}; discounted at {self.period.discount_rate:.2%} a year "
+            f"to {self.period.base}; nominal EUR; {'from the config' if self.from_config else 'defaults'}"
+        )
 
 
-def compare(
+def analysis_table(run_dir: str | Path) -> tuple[AnalysisConfig, bool]:
+    """The `[analysis]` table of a run's config (typed, as `wsw-sim run` validated it), and whether the config
+    states one (else the defaults hold)."""
+    config = run_config(run_dir)
+    return config.analysis, "analysis" in config.model_fields_set
+
+
+def cost_definition(
     run_dir: str | Path,
-    baseline: str,
-    alternative: str,
+    scenarios: Sequence[str],
+    years: tuple[int, int],
+    baseline: str | None = None,
     from_year: int | None = None,
     to_year: int | None = None,
-    discount_rate: float = 0.0,
+    discount_rate: float | None = None,
     base_year: int | None = None,
-    value: str = DEFAULT_VALUE,
-) -> tuple[pd.DataFrame, Period]:
-    """The paired difference table per municipality (and the region) of a run, and the period it covers.
+    where: str | Path = "manifest.json",
+) -> CostDefinition:
+    """Resolve the definition of cost for a run whose money covers `years` (first, last) of `scenarios`.
 
-    Raises `RunError` naming the run folder or the scenario when either cannot be used.
+    Explicit arguments win over the config's `[analysis]` table, which wins over the defaults. Raises
+    `RunError` when the baseline is not a scenario of the run or the period is empty or outside `years`.
     """
-    scenarios = manifest(run_dir).get("scenarios")
-    finance = load(run_dir, "finance")
-    known = sorted(set(finance["scenario"])) if len(finance) else []
-    if isinstance(scenarios, list) and scenarios:
-        known = sorted(set(known) | {str(s) for s in scenarios})
-    for name in (baseline, alternative):
-        if name not in known:
-            raise RunError(f"{run_dir}: unknown scenario {name!r}; the run has: {', '.join(known) or 'none'}")
-    if finance.empty:
-        raise RunError(f"{run_dir}: the run has no finance table, so there is nothing to compare")
-    for name in (baseline, alternative):
-        if name not in set(finance["scenario"]):
-            raise RunError(f"{run_dir}: scenario {name!r} has no finance rows")
-    if value not in finance.columns or value in ("scenario", "organisation", "municipality"):
-        raise RunError(f"finance has no value column {value!r}")
-    full = default_period(finance)
+    table, from_config = analysis_table(run_dir)
+    chosen = baseline or table.baseline or (scenarios[0] if scenarios else "")
+    if chosen not in scenarios:
+        raise RunError(f"{where}: unknown scenario {chosen!r}; the run has: {', '.join(scenarios) or 'none'}")
+    first, last = table.horizon if table.horizon is not None else years
     period = Period(
-        full.from_year if from_year is None else from_year,
-        full.to_year if to_year is None else to_year,
-        discount_rate,
+        first if from_year is None else from_year,
+        last if to_year is None else to_year,
+        table.discount_rate if discount_rate is None else discount_rate,
         base_year,
     )
     if period.from_year > period.to_year:
         raise RunError(f"the period {period.label()} is empty")
-    if period.to_year < full.from_year or period.from_year > full.to_year:
-        raise RunError(f"the period {period.label()} lies outside the run's years {full.label()}")
-    table = paired_differences(finance, baseline, alternative, period, value)
+    if period.to_year < years[0] or period.from_year > years[1]:
+        raise RunError(f"the period {period.label()} lies outside the run's years {years[0]}-{years[1]}")
+    return CostDefinition(chosen, period, from_config)
+
+
+def compare(
+    run_dir: str | Path,
+    baseline: str | None,
+    alternative: str,
+    from_year: int | None = None,
+    to_year: int | None = None,
+    discount_rate: float | None = None,
+    base_year: int | None = None,
+    value: str = DEFAULT_VALUE,
+) -> tuple[pd.DataFrame, CostDefinition]:
+    """The paired difference table per municipality (and the region) of a run, and the definition used.
+
+    Every choice left at None comes from the run's `[analysis]` table (see `cost_definition`). Raises
+    `RunError` naming the run folder or the scenario when either cannot be used.
+    """
+    man = manifest(run_dir)
+    scenarios = man.get("scenarios")
+    finance = load(run_dir, "finance")
+    known = list(dict.fromkeys(finance["scenario"])) if len(finance) else []
+    if isinstance(scenarios, list) and scenarios:
+        known = list(dict.fromkeys([*(str(s) for s in scenarios), *known]))
+    for name in (baseline, alternative):
+        if name is not None and name not in known:
+            raise RunError(f"{run_dir}: unknown scenario {name!r}; the run has: {', '.join(known) or 'none'}")
+    if finance.empty:
+        raise RunError(f"{run_dir}: the run has no finance table, so there is nothing to compare")
+    years = (int(finance["year"].min()), int(finance["year"].max()))
+    definition = cost_definition(
+        run_dir, known, years, baseline, from_year, to_year, discount_rate, base_year, Path(run_dir) / "manifest.json"
+    )
+    for name in (definition.baseline, alternative):
+        if name not in set(finance["scenario"]):
+            raise RunError(f"{run_dir}: scenario {name!r} has no finance rows")
+    if value not in finance.columns or value in ("scenario", "organisation", "municipality"):
+        raise RunError(f"finance has no value column {value!r}")
+    table = paired_differences(finance, definition.baseline, alternative, definition.period, value)
     if table.empty:
-        raise RunError(f"{run_dir}: scenarios {baseline!r} and {alternative!r} share no replications")
-    return table, period
+        raise RunError(f"{run_dir}: scenarios {definition.baseline!r} and {alternative!r} share no replications")
+    return table, definition

@@ -35,8 +35,8 @@ def main(run_dir: str, baseline: str | None = None, alternative: str | None = No
     # paired difference of two scenarios per municipality over the whole horizon
     scenarios = sorted(set(stocks["scenario"]))
     if len(scenarios) > 1:
-        table, period = analysis.compare(run_dir, baseline or scenarios[0], alternative or scenarios[1])
-        print(f"paired differences over {period.label()}:")
+        table, definition = analysis.compare(run_dir, baseline, alternative or scenarios[1])
+        print(f"paired differences ({definition.describe()}):")
         print(table.to_string(index=False))
 
 

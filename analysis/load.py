@@ -19,7 +19,6 @@ from sim.errors import ConfigError
 from sim.inputs.config import Config
 from sim.runs import folder
 from sim.runs.folder import Filters
-from sim.runs.schema import TABLES
 
 __all__ = ["Filters", "RunError", "config", "has_table", "load", "manifest", "query", "scenarios"]
 
@@ -77,9 +76,10 @@ def query(run_dir: str | Path, sql: str) -> pd.DataFrame:
     folder.run_path(run_dir)
     con = duckdb.connect(":memory:")
     try:
-        for table, schema in TABLES.items():
+        manifest = folder.read_manifest(run_dir)
+        for table in folder.KNOWN_TABLES:
             data = folder.dataset(run_dir, table)
-            con.register(table, data if data is not None else schema.empty_table())
+            con.register(table, data if data is not None else folder.table_schema(table, manifest).empty_table())
         relation = con.sql(sql)
         return relation.df() if relation is not None else pd.DataFrame()
     finally:

@@ -110,10 +110,21 @@ class Box:
     """Design points inside the box."""
 
 
+def number(value: float) -> str:
+    """A number as a reader takes it: whole with thousands separators from 1,000 on, else three digits."""
+    if not np.isfinite(value):
+        return str(value)
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+
+
 def discover(experiments: pd.DataFrame, yes: Sequence[bool], threshold: float = 0.8) -> Box | None:
     """PRIM's box where `yes` holds: on its peeling trajectory, the box of greatest coverage whose density is at
     least `threshold` (else the densest). None when `yes` never or always holds (nothing to discover)."""
-    from ema_workbench.analysis import prim
+    import warnings
+
+    with warnings.catch_warnings():  # its import warns about optional parallel back ends PRIM does not use
+        warnings.simplefilter("ignore")
+        from ema_workbench.analysis import prim
 
     y = np.asarray(yes, dtype=bool)
     if y.all() or not y.any():
@@ -153,14 +164,14 @@ def describe_box(
         label = labels.get(name, name)
         at_min, at_max = low <= float(experiments[name].min()), high >= float(experiments[name].max())
         if at_min:
-            parts.append({"en": f"{label} is below {high:,.4g}", "nl": f"{label} lager is dan {high:,.4g}"}[lang])
+            parts.append({"en": f"{label} is below {number(high)}", "nl": f"{label} lager is dan {number(high)}"}[lang])
         elif at_max:
-            parts.append({"en": f"{label} is above {low:,.4g}", "nl": f"{label} hoger is dan {low:,.4g}"}[lang])
+            parts.append({"en": f"{label} is above {number(low)}", "nl": f"{label} hoger is dan {number(low)}"}[lang])
         else:
             parts.append(
                 {
-                    "en": f"{label} is between {low:,.4g} and {high:,.4g}",
-                    "nl": f"{label} tussen {low:,.4g} en {high:,.4g} ligt",
+                    "en": f"{label} is between {number(low)} and {number(high)}",
+                    "nl": f"{label} tussen {number(low)} en {number(high)} ligt",
                 }[lang]
             )
     joined = {"en": " and ", "nl": " en "}[lang].join(parts)

@@ -63,8 +63,10 @@ def with_changes(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any
 
 
 def baseline_only(data: dict[str, Any]) -> dict[str, Any]:
-    """The config without organisation scenarios: demography only (no SimPy), one scenario `baseline`."""
-    out = {k: copy.deepcopy(v) for k, v in data.items() if k not in ("organisations", "money")}
+    """The config without organisation scenarios: demography only (no SimPy), one scenario `baseline`.
+
+    Its `[analysis]` table goes too: it names a scenario that is no longer there."""
+    out = {k: copy.deepcopy(v) for k, v in data.items() if k not in ("organisations", "money", "analysis")}
     out["scenarios"] = {"baseline": {}}
     return out
 

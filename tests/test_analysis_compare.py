@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from analysis_fixture import build_run
@@ -13,6 +14,7 @@ from click.testing import CliRunner
 from analysis.compare import Period, compare, npv, paired_differences, paired_interval, period_totals
 from analysis.load import RunError, load
 from analysis.summary import TOTAL
+from sim.errors import ConfigError
 from wsw_sim.cli import cli
 
 T_975_4 = 2.776445  # Student's t, 97.5% quantile, 4 degrees of freedom (tables)
@@ -92,8 +94,8 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_compare_on_a_run_matches_direct_pairing(run: Path) -> None:
-    table, period = compare(run, "shared", "per_municipality", 2021, 2030)
-    assert (period.from_year, period.to_year) == (2021, 2030)
+    table, definition = compare(run, "shared", "per_municipality", 2021, 2030, discount_rate=0.0)
+    assert (definition.period.from_year, definition.period.to_year) == (2021, 2030)
     fin = load(run, "finance")
     fin = fin[(fin["year"] >= 2021) & (fin["year"] <= 2030)]
     sums = fin.groupby(["scenario", "replication", "municipality"])["municipal_contribution_eur"].sum()
@@ -102,6 +104,42 @@ def test_compare_on_a_run_matches_direct_pairing(run: Path) -> None:
     assert row["n"] == len(d) == 8
     assert row["mean_difference"] == pytest.approx(d.mean())
     assert row["p_alternative_cheaper"] == pytest.approx((d < 0).mean())
+
+
+def test_compare_defaults_come_from_the_analysis_table(run: Path) -> None:
+    """smoke.toml's [analysis]: the first scenario, every year, 3% a year to 2019; explicit arguments win."""
+    table, definition = compare(run, None, "per_municipality")
+    assert definition.baseline == "shared" and definition.from_config
+    assert definition.period == Period(2019, 2030, 0.03, None) and definition.period.base == 2019
+    fin = load(run, "finance")
+    fin = fin.assign(v=fin["municipal_contribution_eur"] / 1.03 ** (fin["year"] - 2019))
+    sums = fin.groupby(["scenario", "replication"])["v"].sum()
+    d = sums["per_municipality"] - sums["shared"]
+    region = table.set_index("municipality").loc[TOTAL]
+    assert region["mean_difference"] == pytest.approx(d.mean(), rel=1e-12)
+    assert region["p5"] == pytest.approx(np.percentile(d, 5), rel=1e-12)
+    _, other = compare(run, "per_municipality", "shared", discount_rate=0.0, from_year=2025)
+    assert other.baseline == "per_municipality" and other.period == Period(2025, 2030, 0.0, None)
+
+
+def test_a_bad_analysis_table_is_named(run: Path, tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(run, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest["config_toml"] = manifest["config_toml"].replace(
+        "chart_min_persons = 10", 'chart_min_persons = 10\nbaseline = "gone"'
+    )
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    # the run's config is validated as `wsw-sim run` validated it: the error names the field (exit 2)
+    with pytest.raises(ConfigError, match=r"analysis\.baseline: 'gone' is not a scenario"):
+        compare(copy, None, "per_municipality")
+    manifest["config_toml"] = manifest["config_toml"].replace("discount_rate = {", "discount_rate = -1\nx = {")
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ConfigError, match="analysis"):
+        compare(copy, None, "per_municipality")
 
 
 def test_compare_errors_name_what_is_wrong(run: Path, tmp_path: Path) -> None:
@@ -120,6 +158,12 @@ def test_compare_command(run: Path, tmp_path: Path) -> None:
     assert ok.exit_code == 0, ok.output
     assert "Almelo" in ok.output and "Tubbergen" in ok.output and "total" in ok.output
     assert "8 paired replications" in ok.output
+    header = ok.output.splitlines()[0]
+    assert header == (
+        "definitions: baseline shared; 2019-2030; discounted at 3.00% a year to 2019; nominal EUR; from the config"
+    )
+    plain = runner.invoke(cli, ["compare", str(run), "--alternative", "per_municipality", "--discount-rate", "0"])
+    assert plain.exit_code == 0 and "discounted at 0.00% a year" in plain.output
     bad = runner.invoke(cli, ["compare", str(run), "--baseline", "shared", "--alternative", "nope"])
     assert bad.exit_code == 2 and "nope" in bad.output and "Traceback" not in bad.output
     missing = runner.invoke(cli, ["compare", str(tmp_path / "x"), "--baseline", "a", "--alternative", "b"])

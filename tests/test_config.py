@@ -231,6 +231,77 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
 ]
 
 
+def with_rules(*rules: dict[str, Any]) -> dict[str, Any]:
+    """The smoke config with these rules in its per_municipality scenario (Regio, then Almelo and Tubbergen
+    from 2021)."""
+    return with_changes(SMOKE_RAW, {"scenarios": {"per_municipality": {"rules": list(rules)}}})
+
+
+RULE = {"organisation": "Tubbergen", "at": date(2025, 1, 1), "action": "merge_into", "target": "Almelo"}
+RULES = "scenarios.per_municipality.rules"
+CASES += [
+    (
+        "rule on an unknown organisation",
+        with_rules({**RULE, "organisation": "Nowhere"}),
+        f"{RULES}[0].organisation",
+        "unknown organisation 'Nowhere'",
+    ),
+    ("rule with an unknown target", with_rules({**RULE, "target": "Nowhere"}), f"{RULES}[0].target", "unknown"),
+    (
+        "rule with a target that does not exist at that date",
+        with_rules({**RULE, "at": date(2020, 1, 1)}),
+        f"{RULES}[0].target",
+        "does not exist on 2020-01-01",
+    ),
+    (
+        "rule with both when and at",
+        with_rules({**RULE, "when": "below_viability"}),
+        f"{RULES}[0]",
+        "exactly one of 'when' and 'at'",
+    ),
+    ("rule with neither when nor at", with_rules(without(RULE, "at")), f"{RULES}[0]", "exactly one of"),
+    (
+        "a cycle of merges",
+        with_rules(
+            {**RULE, "at": date(2025, 1, 1)},
+            {"organisation": "Almelo", "when": "below_viability", "action": "merge_into", "target": "Tubbergen"},
+        ),
+        RULES,
+        "a cycle of merges",
+    ),
+    (
+        "negative persons of another target group",
+        with_changes(
+            SMOKE_RAW,
+            {
+                "organisations": {
+                    "other_groups": [
+                        {"name": "pw", "municipality": "Almelo", "persons_start": 10, "persons_by_year": {"2025": -3}}
+                    ]
+                }
+            },
+        ),
+        "organisations.other_groups[0].persons_by_year.2025",
+        "greater than or equal to 0",
+    ),
+    (
+        "another target group of an unknown municipality",
+        with_changes(
+            SMOKE_RAW,
+            {"organisations": {"other_groups": [{"name": "pw", "municipality": "Nowhere", "persons_start": 10}]}},
+        ),
+        "organisations.other_groups[0].municipality",
+        "Nowhere",
+    ),
+    (
+        "an unknown action",
+        with_rules({**RULE, "action": "close"}),
+        f"{RULES}[0].action",
+        "merge_into",
+    ),
+]
+
+
 @pytest.mark.parametrize(("case", "data", "field", "fragment"), CASES, ids=[c[0] for c in CASES])
 def test_each_config_error_names_the_file_and_the_field(
     tmp_path: Path, case: str, data: dict[str, Any], field: str, fragment: str
@@ -272,7 +343,11 @@ def test_a_missing_file_names_the_file(tmp_path: Path) -> None:
 
 # --------------------------------------------------------------------------------------------------- CLI
 
-CLI_CASES = [c for c in CASES if c[0] in ("missing key", "wrong type", "unknown municipality", "unknown distribution")]
+CLI_CASES = [
+    c
+    for c in CASES
+    if c[0] in ("missing key", "wrong type", "unknown municipality", "unknown distribution", "a cycle of merges")
+]
 
 
 @pytest.mark.parametrize(("case", "data", "field", "fragment"), CLI_CASES, ids=[c[0] for c in CLI_CASES])

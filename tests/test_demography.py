@@ -1,4 +1,5 @@
-"""Demography: AOW dates, Gompertz mortality, illness bands, competing exits, and whole-run traces."""
+"""Demography: illness bands, competing exits, and whole-run traces (AOW dates in test_retirement.py, the
+Gompertz law in test_mortality.py)."""
 
 from __future__ import annotations
 
@@ -11,154 +12,19 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from engine_oracle import aow_age_months, aow_date_month, baseline_only, raw, with_changes
+from engine_oracle import baseline_only, config, raw, with_changes
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.domain import DEATH, ILLNESS, NO_EXIT, RETIREMENT, VOLUNTARY
-from sim.inputs.config import AowConfig, config_from_dict
+from sim.inputs.config import config_from_dict
 from sim.model.demography import DemographyModel, PiecewiseHazard, draw_exits, resolve_exits
-from sim.model.mortality import Gompertz, death_ages, fit_gompertz
-from sim.model.population import POPULATION_SCHEMA, Population, month_index, month_to_date
+from sim.model.mortality import Gompertz
+from sim.model.population import POPULATION_SCHEMA, Population, month_index
 from sim.model.replication import Model, run_replication
-from sim.model.retirement import build_aow_table, retirement_month
+from sim.model.retirement import build_aow_table
 
-STATUTORY = {
-    2015: 783,
-    2016: 786,
-    2017: 789,
-    2018: 792,
-    2019: 796,
-    2020: 796,
-    2021: 796,
-    2022: 799,
-    2023: 802,
-    2024: 804,
-    2025: 804,
-    2026: 804,
-    2027: 804,
-    2028: 807,
-    2029: 807,
-    2030: 807,
-    2031: 807,
-}
-AOW = AowConfig(months_by_year=STATUTORY, projection=[(2035, 813.0), (2050, 825.0)], step_months=3)
-
-
-def aow_date(birth: date) -> date:
-    month = retirement_month(np.array([month_index(birth)]), build_aow_table(AOW))[0]
-    return month_to_date(int(month))
-
-
-# ------------------------------------------------------------------------------------------------ AOW
-
-
-@pytest.mark.parametrize(
-    ("born", "aow_date_expected", "why"),
-    [
-        (date(1952, 5, 1), date(2018, 5, 1), "66y in May 2018, the 2018 AOW age"),
-        (date(1953, 5, 1), date(2019, 9, 1), "66y in May 2019 is too young: 2019 asks 66y4m"),
-        (date(1955, 8, 1), date(2021, 12, 1), "66y4m in December 2021, still the 2021 age"),
-        (date(1955, 9, 1), date(2022, 4, 1), "66y4m would be January 2022, when 66y7m applies"),
-        (date(1956, 1, 1), date(2022, 8, 1), "66y7m, the 2022 age"),
-        (date(1957, 11, 1), date(2024, 11, 1), "67y, the 2024 age"),
-        (date(1965, 1, 1), date(2032, 4, 1), "67y3m: the projection stays at 807 months in 2032"),
-        (date(1980, 1, 1), date(2048, 7, 1), "68y6m: 822.6 projected months in 2047 and 2048, down to 822"),
-        (date(2000, 1, 1), date(2068, 10, 1), "68y9m, constant after the last projection point"),
-    ],
-)
-def test_aow_date_of_known_birth_months(born: date, aow_date_expected: date, why: str) -> None:
-    assert aow_date(born) == aow_date_expected, why
-
-
-def test_aow_table_projection_in_whole_steps() -> None:
-    table = build_aow_table(AOW)
-    expected = {2031: 807, 2032: 807, 2033: 810, 2034: 810, 2035: 813, 2036: 813, 2038: 813, 2039: 816, 2050: 825}
-    for year, months in expected.items():
-        assert int(table.months_in(year)) == months, year
-    assert int(table.months_in(2120)) == 825
-    assert np.all(np.diff(table.months) >= 0)
-
-
-@settings(max_examples=60, deadline=None)
-@given(
-    birth=st.integers(1940 * 12, 2005 * 12),
-    projection=st.lists(st.integers(807, 900), min_size=0, max_size=3),
-    step=st.sampled_from([1, 3, 5, 6, 12]),
-)
-def test_retirement_month_matches_a_month_by_month_walk(birth: int, projection: list[int], step: int) -> None:
-    points = [(2031 + 7 * (i + 1), float(m)) for i, m in enumerate(sorted(projection))]
-    cfg = AowConfig(months_by_year=STATUTORY, projection=points, step_months=step)
-    got = int(retirement_month(np.array([birth]), build_aow_table(cfg))[0])
-    assert got == aow_date_month(cfg, birth)
-    assert got - birth >= aow_age_months(cfg, got // 12)
-
-
-# ------------------------------------------------------------------------------------------ mortality
-
-
-@pytest.mark.parametrize(
-    "points",
-    [
-        [(40.0, 0.0008), (60.0, 0.0063)],
-        [(40.0, 0.0006), (60.0, 0.0046)],
-        [(61.0, 0.00734), (67.0, 0.0148)],
-        [(40.0, 0.01), (60.0, 0.01)],
-        [(40.0, 0.01), (60.0, 0.005)],
-    ],
-)
-def test_gompertz_through_two_points_is_exact(points: list[tuple[float, float]]) -> None:
-    law = fit_gompertz(points)
-    for age, q in points:
-        assert law.q(age) == pytest.approx(q, rel=1e-12)
-
-
-def test_gompertz_through_points_on_a_gompertz_curve_recovers_it() -> None:
-    truth = Gompertz(a=3e-5, b=0.095)
-    law = fit_gompertz([(x, truth.q(x)) for x in (35.0, 45.0, 55.0, 65.0)])
-    assert law.a == pytest.approx(truth.a, rel=1e-9)
-    assert law.b == pytest.approx(truth.b, rel=1e-9)
-
-
-def _integrated_hazard(law: Gompertz, multiplier: float, x0: float, x1: float) -> float:
-    """Midpoint rule with a million cells: an integration independent of the closed form."""
-    grid = np.linspace(x0, x1, 1_000_001)
-    mid = (grid[1:] + grid[:-1]) / 2
-    return float(np.sum(multiplier * law.a * np.exp(law.b * mid)) * (x1 - x0) / 1_000_000)
-
-
-@pytest.mark.parametrize(("age", "e", "multiplier"), [(50.0, 0.3, 2.0), (22.0, 0.01, 1.0), (64.0, 2.5, 1.5)])
-def test_death_age_accumulates_exactly_the_drawn_hazard(age: float, e: float, multiplier: float) -> None:
-    law = Gompertz(a=1e-4, b=0.1)
-    t = death_ages(np.array([age]), np.array([0]), np.array([e]), (law, law), multiplier)[0]
-    assert t > age
-    assert _integrated_hazard(law, multiplier, age, t) == pytest.approx(e, rel=1e-9)
-
-
-def test_death_age_by_hand() -> None:
-    law = Gompertz(a=1e-4, b=0.1)
-    # 2e-4 / 0.1 * (e^{0.1 T} - e^5) = 0.3  =>  T = 10 ln(e^5 + 150)
-    t = death_ages(np.array([50.0]), np.array([1]), np.array([0.3]), (law, law), 2.0)[0]
-    assert t == pytest.approx(10 * math.log(math.exp(5) + 150), rel=1e-12)
-
-
-def test_falling_or_flat_mortality_never_gives_nan() -> None:
-    falling = fit_gompertz([(40.0, 0.01), (60.0, 0.005)])
-    flat = Gompertz(a=0.01, b=0.0)
-    e = np.array([1e-3, 0.1, 1.0, 10.0])
-    ages = np.full(4, 50.0)
-    t_falling = death_ages(ages, np.zeros(4, int), e, (falling, falling), 1.0)
-    total = falling.a * math.exp(falling.b * 50) / -falling.b  # the hazard left from 50 onwards
-    assert not np.any(np.isnan(t_falling))
-    assert np.all(np.isinf(t_falling[e > total])) and np.all(np.isfinite(t_falling[e < total]))
-    t_flat = death_ages(ages, np.zeros(4, int), e, (flat, flat), 1.0)
-    assert t_flat == pytest.approx(50.0 + e / 0.01, rel=1e-12)
-
-
-def test_zero_excess_mortality_means_nobody_dies() -> None:
-    law = Gompertz(a=1e-4, b=0.1)
-    assert np.all(np.isinf(death_ages(np.array([50.0, 90.0]), np.array([0, 1]), np.array([0.1, 5.0]), (law, law), 0)))
-
+AOW = config().demography.aow  # the statutory table of smoke.toml (checked by hand in test_retirement.py)
 
 # -------------------------------------------------------------------------------------------- illness
 
@@ -246,10 +112,14 @@ def test_competing_constant_hazards_split_as_expected() -> None:
     assert abs(_z(int(np.sum(reason == NO_EXIT)), n, 1 - p_any)) < 4
     assert np.all(np.isinf(time[reason == NO_EXIT]))
     # the time to the first exit is exponential with rate mu + lam: its mean below one year is known
+    # given an exit within the first year, its time is exponential with rate r = mu + lam truncated to [0, 1):
+    # E[T] = 1/r - e^-r / (1 - e^-r) and E[T^2] = (2/r^2 - e^-r (1 + 2/r + 2/r^2)) / (1 - e^-r), exactly
     within = time[time < 2020.0] - 2019.0
-    rate = mu + lam
-    mean_given_within = 1 / rate - math.exp(-rate) / (1 - math.exp(-rate))
-    sd_given_within = 1 / math.sqrt(12)  # close to uniform on [0, 1) for so small a rate
+    r = mu + lam
+    p_within = -math.expm1(-r)
+    mean_given_within = 1 / r - math.exp(-r) / p_within
+    second_moment = (2 / r**2 - math.exp(-r) * (1 + 2 / r + 2 / r**2)) / p_within
+    sd_given_within = math.sqrt(second_moment - mean_given_within**2)
     assert abs((within.mean() - mean_given_within) / (sd_given_within / math.sqrt(len(within)))) < 4
 
 
@@ -355,3 +225,15 @@ def test_a_sure_voluntary_exit_comes_first(tmp_path: Path) -> None:
     assert _cell(flows, year=2019, municipality="Almelo")["exits_voluntary"] == 2
     assert _cell(flows, year=2019, municipality="Tubbergen")["exits_voluntary"] == 1
     assert sum(flows.column("exits_retirement").to_pylist()) == 0
+
+
+def test_illness_hazard_by_band_by_hand() -> None:
+    ages = np.array([-5.0, 10.0, 44.999, 45.0, 50.0, 55.0, 59.999, 60.0, 80.0])
+    expected = [0.004, 0.004, 0.004, 0.008, 0.008, 0.015, 0.015, 0.022, 0.022]  # an edge opens its band
+    assert BANDS.hazard(ages).tolist() == expected
+
+
+def test_illness_bands_from_the_config() -> None:
+    hazard = PiecewiseHazard.from_config(config().demography.illness)  # smoke.toml's four bands
+    assert hazard.edges.tolist() == [0.0, 45.0, 55.0, 60.0]
+    assert hazard.rates.tolist() == [b["hazard_per_year"] for b in raw()["demography"]["illness"]["bands"]]

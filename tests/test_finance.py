@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -10,7 +11,8 @@ import pyarrow as pa
 import pytest
 from org_configs import smoke
 
-from sim.model.finance import COST_COLUMNS, OrganisationHistory, finance_tables
+from sim.inputs.config import Partition
+from sim.model.finance import COST_COLUMNS, INCOME_COLUMNS, OrganisationHistory, finance_tables
 from sim.model.replication import Model, run_replication
 
 
@@ -29,10 +31,10 @@ def test_finance_identity_holds_to_the_cent_for_every_row_and_every_scenario_rep
     _, t = tables
     fin = t["finance"]
     assert len(fin) > 0
-    balance = fin[list(COST_COLUMNS)].sum(axis=1) - fin["subsidy_eur"] - fin["added_value_eur"]
+    balance = fin[list(COST_COLUMNS)].sum(axis=1) - fin[list(INCOME_COLUMNS)].sum(axis=1)
     assert np.abs(fin["municipal_contribution_eur"] - balance).max() < 0.005
     grouped = fin.groupby(["scenario", "replication", "year"]).sum(numeric_only=True)
-    total = grouped[list(COST_COLUMNS)].sum(axis=1) - grouped["subsidy_eur"] - grouped["added_value_eur"]
+    total = grouped[list(COST_COLUMNS)].sum(axis=1) - grouped[list(INCOME_COLUMNS)].sum(axis=1)
     assert np.abs(grouped["municipal_contribution_eur"] - total).max() < 0.005 * len(fin["municipality"].unique())
 
 
@@ -246,3 +248,467 @@ def test_replications_computed_together_each_get_what_they_get_alone():
     closed = together[0].to_pandas().groupby(["replication", "year"])["transition_cost_eur"].sum().unstack()
     assert closed.loc[2, 2019] > 0 == closed.loc[0, 2019] == closed.loc[1, 2019]  # the replications do differ
     assert closed.loc[0, 2022] > 0 == closed.loc[1, 2022] == closed.loc[2, 2022]
+
+
+# ------------------------------------------------------- by hand, after the price year, every allocation key
+
+# Every index different and none zero, so a price indexed at another's rate shows (smoke: price year 2019).
+INDICES = {"wage_index_per_year": 0.025, "price_index_per_year": 0.03, "subsidy_index_per_year": 0.015}
+FIXED_SHARES = {"Almelo": 0.7, "Tubbergen": 0.3}
+# [municipality][form] for Almelo, Tubbergen; forms beschut_binnen, groepsdetachering, individuele_detachering,
+# begeleid_werken. Person-years are not proportional to SE-years, so the SE and persons keys differ.
+SE_YEAR = [[10.0, 4.0, 5.0, 2.0], [3.0, 2.0, 1.0, 4.0]]
+PERSON_YEAR = [[12.0, 5.0, 6.0, 3.0], [4.0, 2.0, 2.0, 6.0]]
+BESCHUT_STOCK = [30, 5]  # at every year end: Almelo's 40-place site stays open
+
+
+def _by_hand_config(allocation_key: str, end_year: int) -> Any:
+    money: dict[str, Any] = {**INDICES, "allocation_key": allocation_key}
+    if allocation_key == "fixed":
+        money["fixed_allocation"] = FIXED_SHARES
+    return smoke({"horizon": {"end_year": end_year}, "money": money})
+
+
+def _by_hand_arrays(n_years: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    se_years = np.broadcast_to(np.array(SE_YEAR), (n_years, 2, 4)).copy()
+    person_years = np.broadcast_to(np.array(PERSON_YEAR), (n_years, 2, 4)).copy()
+    stock_persons = np.zeros((n_years + 1, 2, 4))
+    stock_persons[:, :, 0] = BESCHUT_STOCK
+    stock_persons[:, :, 1:] = 2.0
+    return se_years, person_years, stock_persons
+
+
+@pytest.mark.parametrize("allocation_key", ["se_share", "persons_share", "fixed"])
+def test_a_shared_organisation_two_years_after_the_price_year_by_hand(allocation_key: str) -> None:
+    """Regio (Almelo and Tubbergen) in 2021: every column in euros from the config's numbers, by hand."""
+    config = _by_hand_config(allocation_key, 2021)
+    se_years, person_years, stock_persons = _by_hand_arrays(3)
+    # a change after the horizon: the year-end FTE is read at 31 December, not a year later
+    history = OrganisationHistory(fte_history={"Regio": [(2019.0, 2.0), (2021.5, 3.0), (2022.5, 1.0)]}, created={})
+    fin, orgs = finance_of_one(
+        config,
+        config.scenarios["shared"].timeline,
+        history,
+        se_years,
+        person_years,
+        stock_persons,
+        stock_persons * 0.5,
+        "shared",
+    )
+    f = fin.to_pandas()
+    f = f[f.year == 2021].set_index("municipality")
+    # the config's numbers (smoke.toml), written out
+    wage_ix, price_ix, subsidy_ix = 1.025**2, 1.03**2, 1.015**2
+    wage = (10 + 4 + 5 + 3 + 2 + 1) * 30000 * wage_ix  # begeleid werken (2 + 4 SE) is paid by the employer
+    wage_subsidy = (2 + 4) * 14000 * wage_ix
+    coach = (2.0 * 0.5 + 3.0 * 0.5) * 65000 * wage_ix
+    staff = (12 + 4) * 6000 + (5 + 2) * 2500 + (6 + 2) * 900 + (3 + 6) * 500
+    overhead = (600000 + 250000 + staff) * wage_ix  # fixed overhead, governance (two members), staff
+    site = 150000 * price_ix  # the Almelo site, 35 of 40 places filled: open, nothing bought
+    added_value = ((10 + 3) * 5500 + (4 + 2) * 11000 + (5 + 1) * 14000) * price_ix
+    subsidy = {"Almelo": 21 * 22700 * subsidy_ix, "Tubbergen": 10 * 22700 * subsidy_ix}  # own SE
+    key = {
+        "se_share": {"Almelo": 21 / 31, "Tubbergen": 10 / 31},
+        "persons_share": {"Almelo": 26 / 40, "Tubbergen": 14 / 40},
+        "fixed": FIXED_SHARES,
+    }[allocation_key]
+    for m, k in key.items():
+        row = f.loc[m]
+        assert row["wage_cost_eur"] == pytest.approx(wage * k, abs=0.01)
+        assert row["wage_subsidy_eur"] == pytest.approx(wage_subsidy * k, abs=0.01)
+        assert row["coach_cost_eur"] == pytest.approx(coach * k, abs=0.01)
+        assert row["overhead_eur"] == pytest.approx(overhead * k, abs=0.01)
+        assert row["site_cost_eur"] == pytest.approx(site * k, abs=0.01)
+        assert row["transition_cost_eur"] == 0
+        assert row["added_value_eur"] == pytest.approx(added_value * k, abs=0.01)
+        assert row["subsidy_eur"] == pytest.approx(subsidy[m], abs=0.01)
+        costs = (wage + wage_subsidy + coach + overhead + site) * k
+        assert row["municipal_contribution_eur"] == pytest.approx(costs - subsidy[m] - added_value * k, abs=0.05)
+    assert orgs.to_pandas().set_index("year").loc[2020, "coaches_fte"] == 2.0
+    o = orgs.to_pandas().set_index("year").loc[2021]
+    assert o["persons"] == 35 + 2 * 6 and o["se"] == pytest.approx(0.5 * (35 + 2 * 6))
+    assert o["coaches_fte"] == 3.0 and o["persons_per_coach"] == pytest.approx(47 / 3)
+    assert o["overhead_eur_per_se"] == pytest.approx(overhead / 31, abs=0.01)
+
+
+def test_single_municipality_organisations_after_a_split_by_hand() -> None:
+    """per_municipality: Almelo and Tubbergen alone from 2021. No governance for one member, the setup cost
+    once in the year of creation (at the wage index), Tubbergen buying its sheltered places from Almelo."""
+    config = _by_hand_config("persons_share", 2022)
+    se_years, person_years, stock_persons = _by_hand_arrays(4)
+    history = OrganisationHistory(
+        fte_history={"Regio": [(2019.0, 2.0), (2021.0, 0.0)], "Almelo": [(2021.0, 1.5)], "Tubbergen": [(2021.0, 1.0)]},
+        created={"Almelo": [2021.0], "Tubbergen": [2021.0]},
+    )
+    fin, _ = finance_of_one(
+        config,
+        config.scenarios["per_municipality"].timeline,
+        history,
+        se_years,
+        person_years,
+        stock_persons,
+        stock_persons * 0.5,
+        "per_municipality",
+    )
+    f = fin.to_pandas().set_index(["year", "organisation"])
+    for year in (2021, 2022):
+        wage_ix, price_ix = 1.025 ** (year - 2019), 1.03 ** (year - 2019)
+        setup = 400000 * wage_ix if year == 2021 else 0.0
+        t = f.loc[(year, "Tubbergen")]
+        assert t["municipality"] == "Tubbergen"
+        staff_t = 4 * 6000 + 2 * 2500 + 2 * 900 + 6 * 500
+        assert t["overhead_eur"] == pytest.approx((600000 + staff_t) * wage_ix, abs=0.01)  # no governance
+        assert t["coach_cost_eur"] == pytest.approx(1.0 * 65000 * wage_ix, abs=0.01)
+        assert t["transition_cost_eur"] == pytest.approx(setup, abs=0.01)
+        bought = 4 * 5000 * price_ix  # all 4 beschut person-years at the tariff: Tubbergen has no site
+        assert t["site_cost_eur"] == pytest.approx(bought, abs=0.01)
+        assert t["added_value_eur"] == pytest.approx((3 * 5500 + 2 * 11000 + 1 * 14000) * price_ix, abs=0.01)
+        assert t["subsidy_eur"] == pytest.approx(10 * 22700 * 1.015 ** (year - 2019), abs=0.01)
+        a = f.loc[(year, "Almelo")]
+        staff_a = 12 * 6000 + 5 * 2500 + 6 * 900 + 3 * 500
+        assert a["overhead_eur"] == pytest.approx((600000 + staff_a) * wage_ix, abs=0.01)
+        assert a["transition_cost_eur"] == pytest.approx(setup, abs=0.01)
+        assert a["site_cost_eur"] == pytest.approx(150000 * price_ix, abs=0.01)
+        own = (10 * 5500 + 4 * 11000 + 5 * 14000) * price_ix
+        assert a["added_value_eur"] == pytest.approx(own + bought, abs=0.01)  # the tariff is Almelo's income
+    # Regio before the split: two members, so governance is charged
+    regio = f.loc[(2020, "Regio")]
+    staff = (12 + 4) * 6000 + (5 + 2) * 2500 + (6 + 2) * 900 + (3 + 6) * 500
+    assert regio["overhead_eur"].sum() == pytest.approx((600000 + 250000 + staff) * 1.025, abs=0.02)
+    total_setup = fin.to_pandas()["transition_cost_eur"].sum()
+    assert total_setup == pytest.approx(2 * 400000 * 1.025**2, abs=0.02)  # once per new organisation
+
+
+def test_an_organisation_whose_members_change_is_charged_for_each_years_members() -> None:
+    """Regio loses Tubbergen in 2020 (a timeline made here): from then on one member, so no governance and
+    no Tubbergen rows; Tubbergen alone has its own overrides (a smaller back office)."""
+    config = smoke(
+        {
+            "horizon": {"end_year": 2020},
+            "money": INDICES,
+            "organisations": {"overrides": {"Tubbergen": {"fixed_overhead_eur_per_year": 300000}}},
+        }
+    )
+    timeline = [
+        Partition.model_validate({"start": date(2019, 1, 1), "organisations": {"Regio": ["Almelo", "Tubbergen"]}}),
+        Partition.model_validate(
+            {"start": date(2020, 1, 1), "organisations": {"Regio": ["Almelo"], "Tubbergen": ["Tubbergen"]}}
+        ),
+    ]
+    se_years, person_years, stock_persons = _by_hand_arrays(2)
+    history = OrganisationHistory(
+        fte_history={"Regio": [(2019.0, 1.0)], "Tubbergen": [(2020.0, 1.0)]}, created={"Tubbergen": [2020.0]}
+    )
+    fin, orgs = finance_of_one(
+        config, timeline, history, se_years, person_years, stock_persons, stock_persons * 0.5, "moved"
+    )
+    f = fin.to_pandas()
+    staff_a = 12 * 6000 + 5 * 2500 + 6 * 900 + 3 * 500
+    staff_t = 4 * 6000 + 2 * 2500 + 2 * 900 + 6 * 500
+    y2019 = f[f.year == 2019]
+    assert set(y2019.municipality) == {"Almelo", "Tubbergen"} and set(y2019.organisation) == {"Regio"}
+    assert y2019["overhead_eur"].sum() == pytest.approx(600000 + 250000 + staff_a + staff_t, abs=0.02)
+    y2020 = f[f.year == 2020].set_index("organisation")
+    assert y2020.loc["Regio", "municipality"] == "Almelo"
+    assert y2020.loc["Regio", "overhead_eur"] == pytest.approx((600000 + staff_a) * 1.025, abs=0.01)
+    assert y2020.loc["Tubbergen", "overhead_eur"] == pytest.approx((300000 + staff_t) * 1.025, abs=0.01)
+    assert y2020.loc["Tubbergen", "transition_cost_eur"] == pytest.approx(400000 * 1.025, abs=0.01)
+    members = orgs.to_pandas().set_index(["year", "organisation"])["members"]
+    assert members.to_dict() == {
+        (2019, "Regio"): "Almelo,Tubbergen",
+        (2020, "Regio"): "Almelo",
+        (2020, "Tubbergen"): "Tubbergen",
+    }
+
+
+def test_an_organisation_without_employees_pays_no_fixed_overhead() -> None:
+    """Everybody gone in 2020: the site closes (a transition cost), but no overhead is charged that year."""
+    config = smoke({"horizon": {"end_year": 2020}, "money": INDICES})
+    se_years, person_years, stock_persons = _by_hand_arrays(2)
+    se_years[1], person_years[1], stock_persons[1:] = 0.0, 0.0, 0.0
+    history = OrganisationHistory(fte_history={"Regio": [(2019.0, 1.0), (2020.0, 0.0)]}, created={})
+    fin, _ = finance_of_one(
+        config,
+        config.scenarios["shared"].timeline,
+        history,
+        se_years,
+        person_years,
+        stock_persons,
+        stock_persons * 0.5,
+        "shared",
+    )
+    by_year = fin.to_pandas().groupby("year")[["overhead_eur", "transition_cost_eur", "wage_cost_eur"]].sum()
+    assert by_year.loc[2019, "overhead_eur"] > 600000
+    assert by_year.loc[2020, "overhead_eur"] == 0 and by_year.loc[2020, "wage_cost_eur"] == 0
+    assert by_year.loc[2020, "transition_cost_eur"] == pytest.approx(150000 * 1.03, abs=0.01)  # the site closes
+
+
+def test_years_without_anything_have_no_rows_and_small_or_empty_years_their_own_ratios() -> None:
+    """No sites. 2019 normal; 2020 nobody and no coach: no row at all; 2021 half a person-year and half a
+    coach FTE: the fixed overhead is charged, persons per coach is persons / 0.5; 2022 a coach but nobody:
+    a row (the coach costs), no overhead, persons per coach 0 and overhead per SE undefined (NaN)."""
+    config = smoke({"horizon": {"end_year": 2022}, "money": INDICES, "organisations": {"sites": []}})
+    se_years, person_years, stock_persons = _by_hand_arrays(4)
+    se_years[1:], person_years[1:], stock_persons[2:] = 0.0, 0.0, 0.0
+    se_years[2, 0, 0], person_years[2, 0, 0] = 0.25, 0.5
+    stock_persons[0, 0, 0], stock_persons[3, 0, 0] = 99, 1  # end 2018 (never reported), end 2021
+    history = OrganisationHistory(
+        fte_history={"Regio": [(2019.0, 1.0), (2020.0, 0.0), (2021.0, 0.5), (2022.0, 1.0)]}, created={}
+    )
+    fin, orgs = finance_of_one(
+        config,
+        config.scenarios["shared"].timeline,
+        history,
+        se_years,
+        person_years,
+        stock_persons,
+        stock_persons * 0.5,
+        "shared",
+    )
+    f = fin.to_pandas()
+    assert sorted(set(f.year)) == [2019, 2021, 2022] and len(f) == 6
+    by_year = f.groupby("year")[["overhead_eur", "coach_cost_eur", "wage_cost_eur"]].sum()
+    assert by_year.loc[2021, "overhead_eur"] == pytest.approx((600000 + 250000 + 0.5 * 6000) * 1.025**2, abs=0.02)
+    assert by_year.loc[2022, "overhead_eur"] == 0 and by_year.loc[2022, "wage_cost_eur"] == 0
+    assert by_year.loc[2022, "coach_cost_eur"] == pytest.approx(65000 * 1.025**3, abs=0.02)
+    o = orgs.to_pandas().set_index("year")
+    assert list(o.index) == [2019, 2021, 2022]
+    assert o.loc[2019, "persons"] == 35 + 2 * 6  # end of 2019, not of 2018
+    assert o.loc[2021, "persons"] == 1 and o.loc[2021, "coaches_fte"] == 0.5
+    assert o.loc[2021, "persons_per_coach"] == 2.0
+    assert o.loc[2021, "overhead_eur_per_se"] == pytest.approx(by_year.loc[2021, "overhead_eur"] / 0.25, abs=0.1)
+    assert o.loc[2022, "persons"] == 0 and o.loc[2022, "persons_per_coach"] == 0
+    assert np.isnan(o.loc[2022, "overhead_eur_per_se"])
+    assert set(o["members"]) == {"Almelo,Tubbergen"}
+
+
+def test_a_scenario_with_nothing_to_pay_gives_empty_tables() -> None:
+    config = smoke({"horizon": {"end_year": 2020}, "organisations": {"sites": []}})
+    zeros = np.zeros((2, 2, 4))
+    fin, orgs = finance_of_one(
+        config,
+        config.scenarios["shared"].timeline,
+        OrganisationHistory(fte_history={}, created={}),
+        zeros,
+        zeros,
+        np.zeros((3, 2, 4)),
+        np.zeros((3, 2, 4)),
+        "shared",
+    )
+    assert fin.num_rows == 0 and orgs.num_rows == 0
+    assert fin.schema.names[:5] == ["scenario", "replication", "year", "organisation", "municipality"]
+
+
+SITES_TWO = [
+    {"name": "Small", "municipality": "Almelo", "capacity_persons": 10, "fixed_cost_eur_per_year": 50000,
+     "closure_cost_eur": 20000},
+    {"name": "Big", "municipality": "Almelo", "capacity_persons": 40, "fixed_cost_eur_per_year": 150000,
+     "closure_cost_eur": 90000},
+]  # fmt: skip
+
+
+def test_sites_fill_largest_first_and_the_rest_is_bought() -> None:
+    """Two sites, the small one listed first. 2019: 45 people, Big 40 and Small 5 (open: 5 >= 30% of 10);
+    2020: 42 people, Big 40 and Small 2: Small closes (a transition cost) and 2 of 42 places are bought."""
+    config = smoke({"horizon": {"end_year": 2020}, "money": INDICES, "organisations": {"sites": SITES_TWO}})
+    se_years = np.zeros((2, 2, 4))
+    se_years[:, 0, 0] = [44.0, 41.0]
+    stock_persons = np.zeros((3, 2, 4))
+    stock_persons[:, 0, 0] = [45, 42, 40]
+    history = OrganisationHistory(fte_history={"Regio": [(2019.0, 1.0)]}, created={})
+    fin, _ = finance_of_one(
+        config, config.scenarios["shared"].timeline, history, se_years, se_years, stock_persons, stock_persons, "shared"
+    )
+    by_year = fin.to_pandas().groupby("year")[["site_cost_eur", "transition_cost_eur"]].sum()
+    assert by_year.loc[2019, "site_cost_eur"] == pytest.approx(150000 + 50000, abs=0.02)
+    assert by_year.loc[2019, "transition_cost_eur"] == 0
+    bought = 2 / 42 * 41 * 5000 * 1.03
+    assert by_year.loc[2020, "site_cost_eur"] == pytest.approx(150000 * 1.03 + bought, abs=0.02)
+    assert by_year.loc[2020, "transition_cost_eur"] == pytest.approx(20000 * 1.03, abs=0.02)
+
+
+def test_places_are_bought_from_the_largest_open_capacity_ties_to_the_name_last_in_order() -> None:
+    """Almelo and Tubbergen alone, each a 20-place site: Almelo needs 30 (buys 10 of 30 places), Tubbergen 10;
+    equal capacity kept, so the seller is Tubbergen (the name last in order), whose added value gains the tariff."""
+    sites = [
+        {"name": "A", "municipality": "Almelo", "capacity_persons": 20, "fixed_cost_eur_per_year": 100000},
+        {"name": "T", "municipality": "Tubbergen", "capacity_persons": 20, "fixed_cost_eur_per_year": 100000},
+    ]
+    config = smoke({"horizon": {"end_year": 2019}, "organisations": {"sites": sites}})
+    timeline = [
+        Partition.model_validate(
+            {"start": date(2019, 1, 1), "organisations": {"Almelo": ["Almelo"], "Tubbergen": ["Tubbergen"]}}
+        )
+    ]
+    se_years = np.zeros((1, 2, 4))
+    se_years[0, :, 0] = [30.0, 10.0]
+    stock_persons = np.zeros((2, 2, 4))
+    stock_persons[:, :, 0] = [30, 10]
+    history = OrganisationHistory(fte_history={}, created={})
+    fin, _ = finance_of_one(config, timeline, history, se_years, se_years, stock_persons, stock_persons, "split")
+    f = fin.to_pandas().set_index("organisation")
+    bought = 10 / 30 * 30 * 5000
+    assert f.loc["Almelo", "site_cost_eur"] == pytest.approx(100000 + bought, abs=0.01)
+    assert f.loc["Tubbergen", "site_cost_eur"] == pytest.approx(100000, abs=0.01)
+    assert f.loc["Tubbergen", "added_value_eur"] == pytest.approx(10 * 5500 + bought, abs=0.01)
+    assert f.loc["Almelo", "added_value_eur"] == pytest.approx(30 * 5500, abs=0.01)
+
+
+# ------------------------------------------------------------------------------------------ rules, money
+
+
+def _rule_tables(rule: dict[str, Any], replications: int = 2) -> tuple[Any, dict[str, pd.DataFrame]]:
+    config = smoke({"scenarios": {"per_municipality": {"rules": [rule]}}})
+    model = Model.prepare(config)
+    pieces: dict[str, list[pa.Table]] = {}
+    for replication in range(replications):
+        for name, parts in run_replication(model, replication, 5, ["per_municipality"]).items():
+            pieces.setdefault(name, []).extend(parts)
+    return config, {name: pa.concat_tables(parts).to_pandas() for name, parts in pieces.items() if parts}
+
+
+def test_a_merge_by_date_moves_the_members_and_the_merged_organisation_has_no_rows_after_its_last_year():
+    from datetime import date
+
+    rule = {"organisation": "Tubbergen", "at": date(2025, 1, 1), "action": "merge_into", "target": "Almelo"}
+    _, t = _rule_tables(rule)
+    orgs, fin = t["organisations"], t["finance"]
+    assert set(orgs[orgs.organisation == "Tubbergen"].year) == set(range(2021, 2025))
+    assert set(fin[fin.organisation == "Tubbergen"].year) <= set(range(2021, 2025))
+    almelo = orgs[orgs.organisation == "Almelo"].set_index(["replication", "year"])["members"]
+    assert (almelo.xs(2024, level="year") == "Almelo").all()
+    assert (almelo.xs(2025, level="year") == "Almelo,Tubbergen").all()
+    assert set(fin[(fin.year >= 2025)].municipality) == {"Almelo", "Tubbergen"}
+    assert set(fin[(fin.year >= 2025)].organisation) == {"Almelo"}
+    balance = fin[list(COST_COLUMNS)].sum(axis=1) - fin[list(INCOME_COLUMNS)].sum(axis=1)
+    assert np.abs(fin["municipal_contribution_eur"] - balance).max() < 0.005
+
+
+def test_buying_services_keeps_only_the_employer_overhead_in_the_buyers_rows():
+    from datetime import date
+
+    rule = {"organisation": "Tubbergen", "at": date(2025, 1, 1), "action": "buy_services_from", "target": "Almelo"}
+    config, t = _rule_tables(rule, replications=1)
+    fin = t["finance"]
+    buyer = fin[(fin.organisation == "Tubbergen") & (fin.year >= 2025)]
+    assert len(buyer) > 0
+    overhead = config.organisations.defaults.employer_overhead_eur_per_year
+    wage_ix = (1 + config.money.wage_index_per_year) ** (buyer.year - config.money.price_year)
+    np.testing.assert_allclose(buyer.overhead_eur, np.round(overhead * wage_ix, 2))
+    others = [c for c in (*COST_COLUMNS, *INCOME_COLUMNS) if c != "overhead_eur"]
+    assert (buyer[others] == 0).all().all()
+    served = fin[(fin.organisation == "Almelo") & (fin.year >= 2025)]
+    assert set(served.municipality) == {"Almelo", "Tubbergen"}
+    assert (served[served.municipality == "Tubbergen"].subsidy_eur > 0).all()
+
+
+def test_an_organisation_without_members_costs_nothing():
+    """Per_municipality with nobody in Tubbergen and no coach there: no Tubbergen row at all."""
+    config = smoke({"horizon": {"end_year": 2022}})
+    timeline = config.scenarios["per_municipality"].timeline
+    se_years = np.zeros((4, 2, 4))
+    se_years[:, 0, 0] = 10.0  # Almelo only, beschut_binnen
+    stock_persons = np.zeros((5, 2, 4))
+    stock_persons[:, 0, 0] = 20
+    history = OrganisationHistory(
+        fte_history={"Regio": [(2019.0, 1.0), (2021.0, 0.0)], "Almelo": [(2021.0, 1.0)]},
+        created={"Almelo": [2021.0], "Tubbergen": [2021.0]},
+    )
+    fin, orgs = finance_of_one(
+        config, timeline, history, se_years, se_years * 2, stock_persons, stock_persons * 0.5, "per_municipality"
+    )
+    f, o = fin.to_pandas(), orgs.to_pandas()
+    assert "Tubbergen" not in set(f.organisation) and "Tubbergen" not in set(o.organisation)
+    assert set(f[f.year >= 2021].organisation) == {"Almelo"}
+
+
+def test_index_paths_by_hand():
+    from sim.model.finance import index_path
+
+    years = np.arange(2018, 2026)
+    got = index_path(0.02, {2023: 0.10, 2024: 0.0}, 2019, years)
+    # 2018 is one year before the price year; 2023 rises 10%, 2024 not at all, 2025 by the default again
+    want = [1 / 1.02, 1.0, 1.02, 1.02**2, 1.02**3, 1.02**3 * 1.10, 1.02**3 * 1.10, 1.02**4 * 1.10]
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    np.testing.assert_allclose(index_path(0.02, {}, 2019, years), 1.02 ** (years - 2019), rtol=0)
+
+
+def test_new_money_components_by_hand():
+    """Per_municipality 2019-2021 with a dissolution of Regio in 2021, sick leave, a commercial result and a
+    wage path: each new column by hand, the identity to the cent, every index not 1."""
+    config = smoke(
+        {
+            "horizon": {"end_year": 2021},
+            "money": {"wage_index_by_year": {"2021": 0.10}, "sick_leave_years_before_illness_exit": 2.0},
+            "organisations": {
+                "defaults": {"commercial_result_eur_per_se": 2000.0},
+                "overrides": {"Regio": {"dissolution_staff_eur": 1e6, "dissolution_ict_eur": 2e5}},
+            },
+        }
+    )
+    money = config.money
+    timeline = config.scenarios["per_municipality"].timeline
+    se_years = np.zeros((3, 2, 4))
+    se_years[:, 0, 0], se_years[:, 1, 2] = 12.0, 4.0  # Almelo beschut_binnen, Tubbergen individuele detachering
+    sick = np.zeros_like(se_years)
+    sick[2, 0, 0] = 1.5  # 1.5 SE-years on sick leave in Almelo in 2021
+    stock_persons = np.zeros((4, 2, 4))
+    stock_persons[:, 0, 0], stock_persons[:, 1, 2] = 24, 8
+    history = OrganisationHistory(
+        fte_history={"Regio": [(2019.0, 1.0), (2021.0, 0.0)], "Almelo": [(2021.0, 0.5)], "Tubbergen": [(2021.0, 0.5)]},
+        created={"Almelo": [2021.0], "Tubbergen": [2021.0]},
+        dissolved=((2021.0, "Regio", 0, 0.75), (2021.0, "Regio", 1, 0.25)),
+    )
+    fin, _ = finance_tables(
+        config, timeline, [history], se_years[None], se_years[None] * 2, stock_persons[None],
+        stock_persons[None] * 0.5, "per_municipality", [0], sick_se_years=sick[None],
+    )  # fmt: skip
+    f = fin.to_pandas().set_index(["year", "municipality"])
+    wage_ix_2021 = 1.02 * 1.10  # from 2019: 2020 by the default 2%, 2021 by the path's 10%
+    price_ix_2021 = (1 + money.price_index_per_year) ** 2
+    assert f.loc[(2021, "Almelo"), "dissolution_cost_eur"] == pytest.approx(0.75 * 1.2e6 * wage_ix_2021, abs=0.01)
+    assert f.loc[(2021, "Tubbergen"), "dissolution_cost_eur"] == pytest.approx(0.25 * 1.2e6 * wage_ix_2021, abs=0.01)
+    assert (f.loc[[2019, 2020], "dissolution_cost_eur"] == 0).all()
+    sick_leave = 1.5 * money.added_value_eur_per_se["beschut_binnen"] * price_ix_2021
+    assert f.loc[(2021, "Almelo"), "sick_leave_eur"] == pytest.approx(sick_leave, abs=0.01)
+    assert f.loc[(2021, "Tubbergen"), "sick_leave_eur"] == 0
+    # in 2019 Regio's result (16 SE-years) is allocated by the SE key: 12/16 and 4/16
+    assert f.loc[(2019, "Almelo"), "commercial_result_eur"] == pytest.approx(12 * 2000.0, abs=0.01)
+    assert f.loc[(2021, "Tubbergen"), "commercial_result_eur"] == pytest.approx(4 * 2000.0 * price_ix_2021, abs=0.01)
+    assert f.loc[(2021, "Almelo"), "wage_cost_eur"] == pytest.approx(12 * money.wage_cost_eur_per_se * wage_ix_2021)
+    balance = fin.to_pandas()[list(COST_COLUMNS)].sum(axis=1) - fin.to_pandas()[list(INCOME_COLUMNS)].sum(axis=1)
+    assert np.abs(fin.to_pandas()["municipal_contribution_eur"] - balance).max() < 0.005
+
+
+def test_other_target_groups_share_the_fixed_costs_by_persons_by_hand():
+    """One year, 15 Wsw person-years in Almelo and 5 in Tubbergen, 30 persons of another group in Almelo."""
+    group = {
+        "name": "beschut werk",
+        "municipality": "Almelo",
+        "persons_start": 30,
+        "revenue_eur_per_person_year": 9000,
+        "cost_eur_per_person_year": 6000,
+    }
+    config = smoke({"horizon": {"end_year": 2019}, "organisations": {"other_groups": [group]}})
+    alone = smoke({"horizon": {"end_year": 2019}})
+    se_years = np.zeros((1, 2, 4))
+    se_years[0, 0, 0], se_years[0, 1, 0] = 7.5, 2.5
+    stock_persons = np.zeros((2, 2, 4))
+    stock_persons[:, 0, 0], stock_persons[:, 1, 0] = 15, 5
+    args = (se_years, se_years * 2, stock_persons, stock_persons * 0.5, "shared")
+    history = OrganisationHistory(fte_history={"Regio": [(2019.0, 2.0)]}, created={})
+    timeline = config.scenarios["shared"].timeline
+    fin, orgs = finance_of_one(config, timeline, history, *args)
+    fin0, _ = finance_of_one(alone, timeline, history, *args)
+    f, f0 = fin.to_pandas().sum(numeric_only=True), fin0.to_pandas().sum(numeric_only=True)
+    params = config.organisations.defaults
+    fixed = params.fixed_overhead_eur_per_year + params.governance_eur_per_year
+    share = 20.0 / 50.0  # Wsw person-years over all
+    assert f["overhead_eur"] == pytest.approx(f0["overhead_eur"] - fixed * (1 - share), abs=0.02)
+    assert f["coach_cost_eur"] == pytest.approx(f0["coach_cost_eur"] * share, abs=0.02)
+    assert f["site_cost_eur"] == pytest.approx(f0["site_cost_eur"] * share, abs=0.02)
+    o = orgs.to_pandas().iloc[0]
+    assert o["other_persons"] == 30
+    shared = (1 - share) * (fixed + 2.0 * config.money.coach_cost_eur_per_fte_year + f0["site_cost_eur"])
+    assert o["other_groups_result_eur"] == pytest.approx(30 * 3000 - shared, abs=0.02)
+    assert not o["viable_wsw"] and not o["viable_company"]  # 20 and 50 persons: below 100

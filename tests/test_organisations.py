@@ -15,6 +15,7 @@ from sim.errors import ConfigError
 from sim.model import organisations
 from sim.model.demography import resolve_exits
 from sim.model.replication import Model, build_people, simulate_scenario
+from sim.model.scenario import run_scenario
 from sim.model.workforce import Workforce
 
 
@@ -208,7 +209,7 @@ def test_processes_start_after_the_placements_under_way_have_drawn_their_ends():
     mean = config.organisations.defaults.placement_duration_years_mean["individuele_detachering"]
     assert mean == config.organisations.defaults.placement_duration_years_mean["begeleid_werken"]
     drawn = dict(zip(placed.tolist(), (model.start + same.exponential(mean, len(placed))).tolist(), strict=True))
-    world.run()
+    run_scenario(world)
     first_return: dict[int, float] = {}
     for person, at, form in workforce.moves:
         if form == BESCHUT and person in drawn:

@@ -44,7 +44,7 @@ def test_later_overrides_win():
         (f"{OVERHEAD}=nan", OVERHEAD, "not a finite number"),
         (f"{OVERHEAD}=1e12", OVERHEAD, "above high"),
         ("scenarios=1", "scenarios", "only a number"),
-        ("viability.min_persons=10.5", "viability.min_persons", "whole number"),
+        ("organisations.defaults.group_size_persons=8.5", "organisations.defaults.group_size_persons", "integer"),
         ("demography.illness.bands[99].hazard_per_year=0.1", "demography.illness.bands[99].hazard_per_year", "no such"),
     ],
 )
@@ -62,3 +62,79 @@ def test_the_document_is_copied_not_changed():
 
 def test_parse():
     assert parse_override(" a.b[2].c = 3.5 ") == ("a.b[2].c", 3.5)
+
+
+# ---------------------------------------------------------------------------------- --set on `wsw-sim run`
+
+
+def test_run_records_its_overrides_and_a_resume_applies_them_again(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from sim.runs import batch, folder
+    from wsw_sim.cli import cli
+
+    sets = [f"{OVERHEAD}=300000", "money.wage_cost_eur_per_se=31000"]
+    args = [
+        "run",
+        str(SMOKE),
+        "--reps",
+        "4",
+        "--seed",
+        "2",
+        "--out",
+        str(tmp_path),
+        "--run-id",
+        "r",
+        "--chunk-size",
+        "2",
+    ]
+    done = CliRunner().invoke(cli, [*args, "--quiet", *(x for s in sets for x in ("--set", s))])
+    assert done.exit_code == 0, done.output
+    run_dir = tmp_path / "r"
+    assert folder.read_manifest(run_dir).overrides == sets
+    config = folder.run_config(run_dir)
+    assert config.organisations.defaults.fixed_overhead_eur_per_year == 300000
+    assert config.money.wage_cost_eur_per_se == 31000
+    whole = folder.read_table(run_dir, "finance")
+    manifest_path = run_dir / folder.MANIFEST
+    data = json.loads(manifest_path.read_text())
+    data["chunks"][1]["status"] = "pending"
+    manifest_path.write_text(json.dumps(data))
+    for path in folder.chunk_paths(run_dir, 1, data["scenarios"]):
+        path.unlink()
+    assert batch.resume_run(run_dir).chunks_run == 1
+    assert folder.read_table(run_dir, "finance").equals(whole)
+    plain = CliRunner().invoke(cli, [*args[:-4], "--run-id", "plain", "--quiet"])
+    assert plain.exit_code == 0, plain.output
+    assert not folder.read_table(tmp_path / "plain", "finance").equals(whole)
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        (["--set", "money.nope=1"], "no such parameter"),
+        (["--set", f"{OVERHEAD}=1e12"], "above high"),
+        (["--set", "nonsense"], "PATH=VALUE"),
+    ],
+)
+def test_a_bad_set_on_run_is_exit_2_and_one_line(tmp_path, extra, words):
+    from click.testing import CliRunner
+
+    from wsw_sim.cli import cli
+
+    args = ["run", str(SMOKE), "--reps", "2", "--seed", "1", "--out", str(tmp_path), *extra]
+    done = CliRunner().invoke(cli, args)
+    assert done.exit_code == 2, done.output
+    assert words in done.output and len(done.output.strip().splitlines()) == 1
+    assert not list(tmp_path.iterdir())
+
+
+def test_resume_keeps_the_runs_own_overrides(tmp_path):
+    from click.testing import CliRunner
+
+    from wsw_sim.cli import cli
+
+    done = CliRunner().invoke(cli, ["run", "--resume", str(tmp_path), "--set", f"{OVERHEAD}=300000"])
+    assert done.exit_code == 2 and "cannot be combined with --set" in done.output

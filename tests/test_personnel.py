@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import os
 import subprocess
 import sys
@@ -16,8 +18,18 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner, Result
 
+from sim.errors import ConfigError
 from sim.inputs.config import config_from_dict
-from sim.inputs.personnel import SALT_ENV, pseudonym
+from sim.inputs.personnel import (
+    SALT_ENV,
+    ColumnMapping,
+    ImportResult,
+    PersonnelFileError,
+    import_personnel,
+    import_to_parquet,
+    summary,
+    suppressed,
+)
 from sim.model.population import POPULATION_SCHEMA
 from sim.model.replication import Model, run_replication
 from wsw_sim.cli import cli
@@ -34,6 +46,11 @@ GOOD_ROWS = [
     "103,ALMELO,1980-11-30,V,0.5,individuele_detachering,2005-02-28,psychisch",
     "104,Rijssen Holten,1958-01-01,m,1.0,begeleid werken,1980-09-01,verstandelijk",
 ]
+
+
+def expected_id(message: str, salt: str = SALT) -> str:
+    """The pseudonym of an id (already without leading zeros), from `hmac` alone: HMAC-SHA256 keyed with the salt."""
+    return hmac.new(salt.encode(), message.encode(), hashlib.sha256).hexdigest()[:16]
 
 
 def run_import(*args: str | Path, salt: str | None = SALT) -> Result:
@@ -81,7 +98,7 @@ def test_standard_csv(tmp_path: Path) -> None:
         dt.date(2005, 2, 1),
         dt.date(1980, 9, 1),
     ]
-    assert cols["person_id"] == [pseudonym(i, SALT) for i in ("101", "102", "103", "104")]
+    assert cols["person_id"] == [expected_id(i) for i in ("101", "102", "103", "104")]
 
 
 def test_semicolon_cp1252_dutch_headers(tmp_path: Path) -> None:
@@ -155,7 +172,7 @@ def test_xlsx_with_date_cells(tmp_path: Path) -> None:
     assert (cols["birth_year"], cols["birth_month"]) == ([1962, 1975], [4, 9])
     assert cols["disability_type"] == ["onbekend", "onbekend"]
     # an id typed as a number in Excel is the same person as the text id in a CSV
-    assert cols["person_id"][0] == pseudonym("5001", SALT)
+    assert cols["person_id"] == [expected_id("5001"), expected_id("5002")]
 
 
 def test_xlsx_errors_use_sheet_row_numbers(tmp_path: Path) -> None:
@@ -197,7 +214,7 @@ def test_parquet_input(tmp_path: Path) -> None:
     assert cols["birth_year"] == [1960, 1990] and cols["birth_month"] == [12, 1]
     assert cols["wsw_start_date"] == [dt.date(1985, 7, 1), dt.date(2010, 2, 1)]
     assert cols["disability_type"] == ["psychisch", "onbekend"]
-    assert cols["person_id"] == [pseudonym("7", SALT), pseudonym("8", SALT)]
+    assert cols["person_id"] == [expected_id("7"), expected_id("8")]
 
 
 def test_mapping_file_names_headers_and_values(tmp_path: Path) -> None:
@@ -382,11 +399,21 @@ def test_pseudonyms_stable_per_salt(tmp_path: Path) -> None:
         out = tmp_path / f"pop{i}.parquet"
         assert run_import(src, "--out", out, salt=salt).exit_code == 0
         ids.append(read(out)["person_id"])
-    assert ids[0] == ids[1]
+    assert ids[0] == ids[1] == [expected_id(i) for i in ("101", "102", "103", "104")]
+    assert ids[2] == [expected_id(i, OTHER_SALT) for i in ("101", "102", "103", "104")]
     assert not set(ids[0]) & set(ids[2])
-    assert len(set(ids[0])) == 4 and all(len(p) == 16 for p in ids[0])
-    # leading zeros of numeric ids do not matter (Excel drops them)
-    assert pseudonym("000101", SALT) == pseudonym("101", SALT) != pseudonym("A101", SALT)
+
+
+def test_leading_zeros_and_spaces_do_not_make_another_person(tmp_path: Path) -> None:
+    """Excel drops the leading zeros a CSV keeps: 000101 and 101 are one person (a duplicate), A101 another."""
+    rest = ",Almelo,1965-03-15,M,1,beschut_binnen,1990-05-01,"
+    src = write_csv(tmp_path / "p.csv", [HEADER, f"000101{rest}", f"A0101{rest}", f" 0042 {rest}"])
+    out = tmp_path / "pop.parquet"
+    assert run_import(src, "--out", out).exit_code == 0
+    assert read(out)["person_id"] == [expected_id("101"), expected_id("A0101"), expected_id("42")]
+    src = write_csv(tmp_path / "q.csv", [HEADER, f"000101{rest}", f"101{rest}"])
+    result = run_import(src, "--out", out)
+    assert result.exit_code == 2 and "row 3, employee_id: duplicate of row 2" in result.stderr
 
 
 @pytest.mark.parametrize("salt", [None, "", "short"])
@@ -475,3 +502,129 @@ def test_mapped_header_that_appears_twice(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "'Nr' (employee_id) appears twice, in columns 1 and 9" in result.stderr
     assert_nothing_written(tmp_path, out)
+
+
+# ------------------------------------------------------------------------------------- the import as a library
+
+
+def import_rows(tmp_path: Path, rows: list[str], header: str = HEADER, **kwargs: Any) -> ImportResult:
+    src = write_csv(tmp_path / "lib.csv", [header, *rows])
+    return import_personnel(src, SALT, reference=dt.date(2019, 1, 1), **kwargs)
+
+
+def problems_of(tmp_path: Path, rows: list[str], header: str = HEADER) -> PersonnelFileError:
+    with pytest.raises(PersonnelFileError) as info:
+        import_rows(tmp_path, rows, header)
+    return info.value
+
+
+def row(birth: str = "1965-03-15", start: str = "1990-05-01", employee: str = "1", se: str = "1") -> str:
+    return f"{employee},Almelo,{birth},M,{se},beschut_binnen,{start},"
+
+
+def test_ages_16_and_70_at_the_reference_date_are_in_15_and_71_out(tmp_path: Path) -> None:
+    result = import_rows(tmp_path, [row("2003-01-31", "2018-12", "1"), row("1948-02-01", "1970-01", "2")])
+    assert list(result.population.birth_month) == [2003 * 12, 1948 * 12 + 1]
+    error = problems_of(tmp_path, [row("2003-02-01", "2018-12", "1"), row("1947-12-31", "1970-01", "2")])
+    assert [str(p) for p in error.problems] == [
+        "row 2, birth_date = '2003-02-01': age 15 at 2019-01-01 is outside 16 to 70",
+        "row 3, birth_date = '1947-12-31': age 71 at 2019-01-01 is outside 16 to 70",
+    ]
+
+
+def test_a_start_in_the_reference_month_or_the_birth_month_is_fine(tmp_path: Path) -> None:
+    result = import_rows(tmp_path, [row("1990-06-10", "2019-01-31", "1"), row("1990-06-10", "1990-06-01", "2")])
+    assert list(result.population.wsw_start_month) == [2019 * 12, 1990 * 12 + 5]
+    error = problems_of(tmp_path, [row("1990-06-10", "2019-02-01", "1"), row("1990-06-10", "1990-05-31", "2")])
+    assert [str(p) for p in error.problems] == [
+        "row 2, wsw_start_date = '2019-02-01': after the reference date 2019-01-01",
+        "row 3, wsw_start_date = '1990-05-31': before the birth date",
+    ]
+
+
+def test_problems_in_file_column_order_with_the_whole_message(tmp_path: Path) -> None:
+    header = "disability_type,wsw_start_date,work_form,se,sex,birth_date,municipality,employee_id"
+    good = ",1990-05-01,beschut_binnen,1,M,1965-03-15,Almelo,7"
+    bad = "onzin,1990-05-01,beschut_binnen,5,Q,1965-03-15,,7"  # every problem of the row, in the file's order
+    error = problems_of(tmp_path, [good, bad], header)
+    assert str(error) == (
+        f"{tmp_path / 'lib.csv'}: 5 problems in 1 row; nothing was written. Fix them in the file and import again:\n"
+        "  row 3, disability_type = 'onzin': unknown disability type; expected one of lichamelijk, verstandelijk, "
+        "psychisch, onbekend\n"
+        "  row 3, se = '5': SE outside (0, 1]\n"
+        "  row 3, sex = 'Q': unknown sex; expected one of M, V, F\n"
+        "  row 3, municipality: missing\n"
+        "  row 3, employee_id: duplicate of row 2"
+    )
+    one = problems_of(tmp_path, [row(se="2")])
+    assert one.message.startswith("1 problem in 1 row; nothing was written.")
+    two = problems_of(tmp_path, [row(se="2", employee="1"), row(se="3", employee="2")])
+    assert two.message.startswith("2 problems in 2 rows; nothing was written.")
+
+
+def test_no_rows_and_warnings_word_for_word(tmp_path: Path) -> None:
+    error = problems_of(tmp_path, [])
+    assert error.message == "has a header but no rows" and error.problems == ()
+    result = import_rows(tmp_path, [f"x,{row()[:-1]},y"], header=f"Naam,{HEADER.removesuffix(',disability_type')},BSN")
+    assert result.dropped_columns == ("Naam", "BSN")
+    assert result.warnings == (
+        "dropped columns the model does not use (their contents are not kept): 'Naam', 'BSN'",
+        "no disability column: every disability type is set to 'onbekend'",
+    )
+    assert import_rows(tmp_path, [row()]).warnings == ()
+
+
+def test_the_population_has_the_model_types(tmp_path: Path) -> None:
+    pop = import_rows(tmp_path, GOOD_ROWS).population
+    assert pop.person_id.dtype == object and list(pop.person_id) == [
+        expected_id(i) for i in ("101", "102", "103", "104")
+    ]
+    assert (pop.municipality.dtype, pop.birth_month.dtype, pop.sex.dtype) == (np.int16, np.int32, np.int8)
+    assert (pop.se.dtype, pop.work_form.dtype, pop.disability.dtype) == (np.float64, np.int8, np.int8)
+    assert pop.wsw_start_month.dtype == np.int32
+    assert list(pop.municipality) == [0, 3, 0, 2] and list(pop.sex) == [0, 1, 1, 0]
+    assert list(pop.work_form) == [0, 1, 2, 3] and list(pop.disability) == [0, 3, 2, 1]
+    assert list(pop.se) == [1.0, 0.75, 0.5, 1.0]
+
+
+def test_the_mapping_names_the_sheet(tmp_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    first = book.active
+    assert first is not None
+    first.append(["iets anders"])
+    ws = book.create_sheet("Medewerkers")
+    ws.append(HEADER.split(","))
+    ws.append(GOOD_ROWS[0].split(","))
+    book.save(tmp_path / "p.xlsx")
+    result = import_personnel(tmp_path / "p.xlsx", SALT, ColumnMapping(sheet="Medewerkers"), dt.date(2019, 1, 1))
+    assert list(result.population.person_id) == [expected_id("101")]
+
+
+def test_import_to_parquet_takes_the_salt_from_the_environment_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(SALT_ENV, raising=False)
+    src = write_csv(tmp_path / "p.csv", [HEADER, *GOOD_ROWS])
+    result = import_to_parquet(src, tmp_path / "pop.parquet", environ={SALT_ENV: SALT}, reference=dt.date(2019, 1, 1))
+    assert read(tmp_path / "pop.parquet")["person_id"] == [expected_id(i) for i in ("101", "102", "103", "104")]
+    assert len(result.population) == 4
+    with pytest.raises(ConfigError) as info:
+        import_to_parquet(src, src, environ={SALT_ENV: SALT})
+    assert (info.value.source, info.value.field, info.value.message) == (
+        str(src),
+        "",
+        "--out is the personnel file itself; choose another file",
+    )
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(ConfigError) as info:
+        import_to_parquet(src, tmp_path / "afile" / "pop.parquet", environ={SALT_ENV: SALT})
+    assert (info.value.source, info.value.field) == (str(tmp_path / "afile" / "pop.parquet"), "")
+    assert info.value.message == "cannot be written (File exists)"  # the folder cannot be made: a file has its name
+
+
+def test_small_counts_are_suppressed_in_the_summary(tmp_path: Path) -> None:
+    assert [suppressed(n) for n in (0, 1, 4, 5, 12)] == ["0", "<5", "<5", "5", "12"]
+    pop = import_rows(tmp_path, [row(employee=str(i)) for i in range(6)] + [GOOD_ROWS[1]]).population
+    assert summary(pop) == "7 persons imported (Almelo 6, Tubbergen <5)"

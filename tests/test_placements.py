@@ -10,6 +10,7 @@ from org_configs import smoke
 
 from sim.domain import BEGELEID, BESCHUT, GROEP, INDIVIDUEEL
 from sim.model.organisations import World
+from sim.model.scenario import run_scenario
 from sim.model.workforce import WEEKS_PER_YEAR, Workforce
 
 NO_NORMS = {"beschut_binnen": 0.0, "groepsdetachering": 0.0, "individuele_detachering": 0.0, "begeleid_werken": 0.0}
@@ -62,7 +63,7 @@ def world(cfg, placeability, waits=()):
 def test_a_placement_waits_for_a_busy_coach_exact_trace():
     """One coach slot, two openings 0.05 years apart: the second candidate waits for the first's coaching."""
     w, people = world(config(), [0.1, 0.2, 0.9], waits=[0.10, 0.05, 0.05])  # the third does not seek a placement
-    w.run()
+    run_scenario(w)
     coaching = 12.0 / WEEKS_PER_YEAR
     first_start = 2019.10 + coaching
     second_start = first_start + coaching  # waited for the coach from 2019.15 to first_start
@@ -92,7 +93,7 @@ def test_an_opening_that_finds_nobody_is_lost_and_the_next_one_takes_the_returne
         return process
 
     w.env.process = placement_ends_at_half_year
-    w.run()
+    run_scenario(w)
     coaching = 12.0 / WEEKS_PER_YEAR
     assert [(p, round(t, 9), f) for p, t, f in people.moves] == [
         (0, round(2019.1 + coaching, 9), INDIVIDUEEL),
@@ -106,7 +107,7 @@ def test_a_group_contract_needs_half_a_crew():
     # finds one, less than half a crew, and is lost: the candidate stays in the pool
     cfg = config(openings=0.0, contracts=1.0, group_size=4)
     w, people = world(cfg, [0.1, 0.2, 0.3, 0.4, 0.45], waits=[0.2, 0.2])
-    w.run()
+    run_scenario(w)
     assert people.moves == [(p, 2019.2, GROEP) for p in range(4)]
     assert people.crew.tolist() == [0, 0, 0, 0, -1]
     assert [person for _, person in w.organisations["Regio"].pool] == [4]
@@ -148,7 +149,7 @@ def test_somebody_back_from_a_placement_is_a_candidate_again_with_the_replacemen
     # (as the people placed at the start are). The opening at 2019.5 places them again only with chance 1
     w, people = world(history_config(replacement=chance, openings=1.0), [0.9], waits=[0.5])
     placed_until(w, people, 0, INDIVIDUEEL, 2019.3)
-    w.run()
+    run_scenario(w)
     again = [(0, round(2019.5 + 12.0 / WEEKS_PER_YEAR, 9), INDIVIDUEEL)] if chance else []
     assert [(p, round(t, 9), f) for p, t, f in people.moves] == [
         (0, 2019.05, INDIVIDUEEL),
@@ -164,7 +165,7 @@ def test_a_group_contract_is_renewed_with_its_probability_and_the_crew_stays(ren
     # 2020.1 (past the horizon); not renewed the crew is back at 2019.5
     w, people = world(history_config(renewal=renewal, contracts=1.0), [0.1, 0.2], waits=[0.2])
     w.duration = lambda mean: 0.3
-    w.run()
+    run_scenario(w)
     back = [] if renewal else [(0, 2019.5, BESCHUT), (1, 2019.5, BESCHUT)]
     assert [(p, round(t, 9), f) for p, t, f in people.moves] == [(0, 2019.2, GROEP), (1, 2019.2, GROEP), *back]
     assert people.crew_end[0] == (pytest.approx(2020.1) if renewal else math.inf)
@@ -177,7 +178,7 @@ def test_supported_employment_that_ends_sends_its_share_out_of_the_wsw(share):
     w, people = world(history_config(exit_share=share), [0.9, 0.9])
     placed_until(w, people, 0, BEGELEID, 2019.3)
     placed_until(w, people, 1, INDIVIDUEEL, 2019.3)
-    w.run()
+    run_scenario(w)
     assert people.forms[1] == BESCHUT and people.exits[1] == math.inf
     if share:
         assert people.forms[0] == BEGELEID  # left from supported employment, not moved back

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import math
 from typing import Any
 
 import numpy as np
@@ -12,6 +14,7 @@ from engine_oracle import SOWECO, aow_date_month, baseline_only, config, raw, wi
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sim.checks.oracle import expectations
 from sim.inputs.config import config_from_dict
 from sim.model.replication import Model, build_people, collect, run_replication, simulate_replication, simulate_scenario
 from sim.runs import schema, store
@@ -198,18 +201,52 @@ def test_uncertain_parameters_are_drawn_once_per_replication() -> None:
     assert all(len(values) == 8 for values in seen.values()), "different replications draw differently"
 
 
+DRAWN_MORTALITY = {
+    "demography": {"mortality": {"excess_multiplier": {"value": 1.5, "low": 0.5, "high": 3.0, "dist": "uniform"}}}
+}
+
+
 def test_a_drawn_parameter_changes_the_run() -> None:
-    """The drawn excess mortality reaches the demography: deaths follow the draw over many replications."""
-    low: list[int] = []
-    high: list[int] = []
-    for replication in range(40):
-        tables = run("uncertain", replication, 9, ["shared"])
-        value = {r["parameter"]: r["value"] for r in tables["parameters"].to_pylist()}[
-            "demography.mortality.excess_multiplier"
-        ]
-        deaths = sum(tables["flows"].column("exits_death").to_pylist())
-        (high if value > 1.75 else low).append(deaths)
-    assert np.mean(high) > np.mean(low)
+    """The drawn excess mortality reaches the demography, as a z-test against exact expectations.
+
+    Demography only (the oracle is exact there), the multiplier drawn per replication. For replication r with
+    draw m_r the oracle gives the expected deaths E(m_r) and a variance V(m_r): the sum over years of each
+    year's variance, an upper bound of the variance of the total (a person dies at most once), so the z-scores
+    below are conservative. Two statistics of the deviations D_r - E:
+    - against E(m_r), the draw applied: their sum has |z| < 4;
+    - against E(1.5), the draw ignored: weighted by m_r - mean(m), they grow with the draw, z > 4. The
+      expected z of this slope statistic when the draw is applied is computed exactly from the oracle, and
+      must be at least 8 (so a correct run fails with probability below 1e-4).
+    """
+    base = model("baseline_no_risks").config  # only for its horizon
+    cfg = config_from_dict(with_changes(baseline_only(raw()), DRAWN_MORTALITY), source="drawn.toml")
+    m = Model.prepare(cfg)
+    assert list(cfg.uncertain) == ["demography.mortality.excess_multiplier"] and base.horizon == cfg.horizon
+
+    def oracle(multiplier: float) -> tuple[float, float]:
+        e = expectations(
+            dataclasses.replace(m, demography=dataclasses.replace(m.demography, excess_mortality=multiplier))
+        )
+        deaths = e[e["quantity"] == "exits_death"]
+        return float(deaths["expected"].sum()), float(deaths["variance"].sum())
+
+    draws, deaths = [], []
+    for replication in range(80):
+        tables = run_replication(m, replication, 9)
+        rows = pa.concat_tables(tables["parameters"]).to_pylist()
+        draws.append(rows[0]["value"])
+        deaths.append(sum(pa.concat_tables(tables["flows"]).column("exits_death").to_pylist()))
+    d = np.array(deaths, float)
+    w = np.array(draws) - np.mean(draws)
+    applied = np.array([oracle(v) for v in draws])  # E(m_r), V(m_r)
+    z_applied = (d - applied[:, 0]).sum() / math.sqrt(applied[:, 1].sum())
+    assert abs(z_applied) < 4
+    ignored_mean, ignored_var = oracle(1.5)
+    sd_slope = math.sqrt(float((w**2).sum()) * ignored_var)
+    z_ignored = float((w * (d - ignored_mean)).sum()) / sd_slope
+    expected_z_ignored = float((w * (applied[:, 0] - ignored_mean)).sum()) / sd_slope
+    assert expected_z_ignored >= 8, expected_z_ignored  # the test's power, from the oracle alone
+    assert z_ignored > 4
 
 
 def test_no_uncertain_parameters_no_rows() -> None:

@@ -1,7 +1,9 @@
-"""The report opens in a real headless Chromium and every chart image loads (decoded, non-zero size).
+"""The report opens in a real headless Chromium, every chart image loads (decoded, non-zero size), and the
+report prints to an A4 PDF whose first page holds the decision table and whose municipalities start pages.
 
-Needs Debian's chromium (`apt-get install -y chromium`, done by .ci/run). Without it the test is skipped
-on a developer's machine and fails in CI (CI=true), so the check cannot silently disappear there.
+Needs Debian's chromium and poppler-utils (`apt-get install -y chromium poppler-utils`, for pdftotext). Without
+them the tests are skipped on a developer's machine and fail in CI (CI=true), so the checks cannot silently
+disappear there.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from analysis_fixture import build_run
 
 from analysis.report import write_report
 
-CHARTS = 8
+CHARTS = 10  # eight of the region, one on each of the two municipalities' pages
 
 PROBE = """
 <script>
@@ -62,12 +64,16 @@ def _flags(profile: str) -> list[str]:
     ]
 
 
-def test_every_chart_loads_in_headless_chromium(tmp_path: Path) -> None:
-    chromium = _chromium()
-    if chromium is None:
+def _needed(program: str | None, package: str) -> str:
+    if program is None:
         if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("chromium is not installed: .ci/run must `apt-get install -y chromium`")
-        pytest.skip("chromium is not installed (apt-get install -y chromium)")
+            pytest.fail(f"{package} is not installed: .ci/run must `apt-get install -y {package}`")
+        pytest.skip(f"{package} is not installed (apt-get install -y {package})")
+    return program
+
+
+def test_every_chart_loads_in_headless_chromium(tmp_path: Path) -> None:
+    chromium = _needed(_chromium(), "chromium")
     run = build_run(tmp_path / "runs", replications=4)
     report = write_report(run, tmp_path / "report.html", "en")
     # the probe goes into a copy, so the report itself stays free of scripts
@@ -88,3 +94,38 @@ def test_every_chart_loads_in_headless_chromium(tmp_path: Path) -> None:
     for image in images:
         assert image["complete"] and image["width"] > 300 and image["height"] > 150, image
         assert image["shown"] > 300, image  # laid out at a readable size, not collapsed
+
+
+def _page_text(pdf: Path, page: int) -> str:
+    result = subprocess.run(
+        ["pdftotext", "-layout", "-f", str(page), "-l", str(page), str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return result.stdout
+
+
+def test_the_report_prints_with_the_decision_table_on_page_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    chromium = _needed(_chromium(), "chromium")
+    _needed(shutil.which("pdftotext"), "poppler-utils")
+    monkeypatch.setenv("PATH", f"{Path(chromium).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    run = build_run(tmp_path / "runs", replications=4)
+    for lang, title, region in (
+        ("en", "The decision at a glance", "Region"),
+        ("nl", "De keuze in één oogopslag", "Regio"),
+    ):
+        pdf = write_report(run, tmp_path / f"report-{lang}.pdf", lang)  # type: ignore[arg-type]
+        assert pdf.read_bytes()[:5] == b"%PDF-"
+        first = _page_text(pdf, 1)
+        assert title in first
+        rows = [line.split()[0] for line in first.splitlines() if line.strip()]
+        assert {"Almelo", "Tubbergen", region} <= set(rows)  # every row of the table on page 1
+        assert "per_municipality" in first and "merge_2027" in first  # every column group too
+        assert first.count("%") >= 6  # the shares cheaper: two alternatives, three rows
+        last_sentence = {"en": "costs outside the Wsw budget.", "nl": "kosten buiten het Wsw-budget."}[lang]
+        assert last_sentence in " ".join(first.split())  # the sentences under the table are on page 1 too
+        assert _page_text(pdf, 2).lstrip().startswith("Almelo")  # the first municipality starts page 2
+        pages = [_page_text(pdf, p) for p in range(3, 8)]
+        assert any(p.lstrip().startswith("Tubbergen") for p in pages)  # and the next one a page of its own

@@ -221,6 +221,10 @@ def test_chunk_rows_are_in_key_order_however_they_come(keys: set[Any], rand: Any
                 "coaches_fte": [1.0] * n,
                 "persons_per_coach": pa.array([None] * n, pa.float64()),
                 "overhead_eur_per_se": pa.array([None] * n, pa.float64()),
+                "other_persons": [0.0] * n,
+                "other_groups_result_eur": [0.0] * n,
+                "viable_wsw": [False] * n,
+                "viable_company": [True] * n,
             }
         ),
     )

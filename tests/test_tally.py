@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -147,6 +148,26 @@ def test_one_person_by_hand() -> None:
     assert sum(row["exits_death"] for row in flow.values()) == 1
 
 
+def test_exposure_from_a_time_on_counts_only_the_time_after_it() -> None:
+    """Sick leave: two years before an exit on 1 July 2022, across a move to groepsdetachering in mid-2021."""
+    records = tally.PersonRecords(
+        municipality=np.array([0, 1], np.int16),
+        se=np.array([0.5, 1.0]),
+        initial_form=np.array([0, 0], np.int8),
+        is_inflow=np.array([False, False]),
+        entry=np.array([2019.0, 2019.0]),
+        exit_time=np.array([2022.5, 2023.0]),
+        exit_reason=np.array([3, 2], np.int8),
+        moves=tally.Moves(person=np.array([0]), time=np.array([2021.5]), form=np.array([1], np.int8)),
+    )
+    since = np.array([2020.5, np.inf])  # the second person is left out
+    se_years, person_years = tally.exposure(records, len(MUNICIPALITIES), YEARS, since=since)
+    y = {year: year - YEARS.start for year in (2020, 2021, 2022)}
+    assert person_years[0, y[2020], 0, 0] == 0.5 and person_years[0, y[2021], 0, 0] == 0.5
+    assert person_years[0, y[2021], 0, 1] == 0.5 and person_years[0, y[2022], 0, 1] == 0.5
+    assert person_years.sum() == 2.0 and se_years.sum() == 1.0
+
+
 def _spent_by_hand(records: tally.PersonRecords) -> tuple[np.ndarray, np.ndarray]:
     """SE-years and person-years [year, municipality, form], person by person and year by year."""
     shape = (len(YEARS), len(MUNICIPALITIES), len(WORK_FORMS))
@@ -197,3 +218,57 @@ def test_a_stack_of_replications_is_tallied_as_each_alone(several: list[tally.Pe
             [tabulate(r, MUNICIPALITIES, YEARS, "s", [n]) for r, n in zip(several, replications, strict=True)]
         )
         assert together.equals(alone, check_metadata=True)
+
+
+# ------------------------------------------------------------------------------------------------- ages
+
+DECEMBER_BEFORE = (YEARS.start - 1) * 12 + 11  # month index of December of the year before the first
+
+
+def test_ages_of_one_person_by_hand() -> None:
+    """Born in June 1970, in Tubbergen from the start, leaves on 1 January 2022: 48 at 31 December 2018 ..."""
+    records = tally.PersonRecords(
+        municipality=np.array([1], np.int16),
+        se=np.array([1.0]),
+        initial_form=np.array([0], np.int8),
+        is_inflow=np.array([False]),
+        entry=np.array([2019.0]),
+        exit_time=np.array([2022.0]),
+        exit_reason=np.array([2], np.int8),
+        moves=tally.Moves(),
+        birth_month=np.array([1970 * 12 + 5]),
+    )
+    rows = tally.ages(records, MUNICIPALITIES, YEARS, DECEMBER_BEFORE, "s", [3]).to_pylist()
+    assert [(r["year"], r["municipality"], r["age_years"], r["persons"], r["replication"]) for r in rows] == [
+        (2018, "Tubbergen", 48, 1, 3),
+        (2019, "Tubbergen", 49, 1, 3),
+        (2020, "Tubbergen", 50, 1, 3),
+        (2021, "Tubbergen", 51, 1, 3),
+    ]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(person_records(), min_size=1, max_size=3), st.integers(1930 * 12, 1990 * 12))
+def test_ages_add_up_to_the_stocks_and_match_a_person_by_person_count(
+    several: list[tally.PersonRecords], born: int
+) -> None:
+    with_births = [dataclasses.replace(r, birth_month=born + 7 * np.arange(len(r.se)) % 600) for r in several]
+    stacked = tally.stack(with_births)
+    table = tally.ages(stacked, MUNICIPALITIES, YEARS, DECEMBER_BEFORE, "s", list(range(len(several))))
+    assert min(table.column("persons").to_pylist(), default=1) > 0  # zero rows left out
+    keys = [(r["replication"], r["year"], r["municipality"], r["age_years"]) for r in table.to_pylist()]
+    assert keys == sorted(keys, key=lambda k: (k[0], k[1], k[2], k[3]))
+    got = {k: r["persons"] for k, r in zip(keys, table.to_pylist(), strict=True)}
+    want: dict[tuple[int, int, str, int], int] = {}
+    for g, records in enumerate(with_births):
+        for p in range(len(records.se)):
+            for year in (YEARS.start - 1, *YEARS):
+                end = year + 1.0  # present at 31 December of `year`: in before, out on or after
+                came = not records.is_inflow[p] or records.entry[p] < end
+                if came and records.exit_time[p] >= end:
+                    age = (year * 12 + 11 - int(records.birth_month[p])) // 12
+                    key = (g, year, MUNICIPALITIES[records.municipality[p]], age)
+                    want[key] = want.get(key, 0) + 1
+    assert got == want
+    persons, _ = tally.stock_arrays(stacked, len(MUNICIPALITIES), YEARS)
+    assert sum(got.values()) == persons.sum()

@@ -14,7 +14,15 @@ from typing import Any
 import click
 
 from sim.inputs.config import load_config
-from wsw_sim.options import bad_input_exits_2, config_argument, out_file, period_options, run_dir_argument
+from wsw_sim.options import (
+    bad_input_exits_2,
+    config_argument,
+    executor_options,
+    out_file,
+    period_options,
+    run_dir_argument,
+    set_option,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -178,10 +186,16 @@ def import_(file: Path, out: Path, mapping: Path | None, reference_date: Any) ->
 
 @cli.command()
 @run_dir_argument
-@out_file("HTML file.")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="FILE.html, or FILE.pdf to print it to A4 (needs a headless Chromium on the PATH).",
+)
 @click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True, help="Language.")
-@click.option("--baseline", default=None, help="Scenario the others are compared with (default: the first).")
-@period_options(0.03, "For the net present value.")
+@click.option("--baseline", default=None, help="Scenario the others are compared with [analysis.baseline].")
+@period_options
 @bad_input_exits_2
 def report(
     run_dir: Path,
@@ -190,13 +204,16 @@ def report(
     baseline: str | None,
     from_year: int | None,
     to_year: int | None,
-    discount_rate: float,
+    discount_rate: float | None,
 ) -> None:
-    """Write the self-contained HTML report of RUN_DIR (findings, tables, charts, assumptions, provenance).
+    """Write the report of RUN_DIR: the decision page, a page per municipality, the region, the assumptions.
+
+    Every choice not given comes from the [analysis] table of the run's config, as in `wsw-sim compare`.
 
     \b
     Example:
-        wsw-sim report runs/20190101-abc --out report.html --lang en --baseline shared
+        wsw-sim report runs/20190101-abc --out report.html --lang en
+        wsw-sim report runs/20190101-abc --out report.pdf
     """
     from analysis.report import write_report
     from sim.errors import ConfigError
@@ -210,38 +227,43 @@ def report(
 
 @cli.command()
 @run_dir_argument
-@click.option("--baseline", required=True, help="Scenario A.")
+@click.option("--baseline", default=None, help="Scenario A [the config's analysis.baseline].")
 @click.option("--alternative", required=True, help="Scenario B; differences are B - A.")
-@period_options(0.0, "Yearly, for net present value.")
-@click.option("--base-year", type=int, default=None, help="Year values are discounted to (default: --from-year).")
+@period_options
+@click.option("--base-year", type=int, default=None, help="Year values are discounted to [the first year].")
 @click.option("--value", default="municipal_contribution_eur", show_default=True, help="A finance column.")
 @bad_input_exits_2
 def compare(
     run_dir: Path,
-    baseline: str,
+    baseline: str | None,
     alternative: str,
     from_year: int | None,
     to_year: int | None,
-    discount_rate: float,
+    discount_rate: float | None,
     base_year: int | None,
     value: str,
 ) -> None:
     """Print the paired difference B - A per municipality, over the replications both scenarios share.
 
-    Amounts are added up over the period (discounted when --discount-rate is given); the 95% interval is the
-    paired t-interval of the mean difference; "P(B cheaper)" is the share of replications in which B costs less.
+    Every choice not given comes from the [analysis] table of the run's config (the definitions the report
+    uses), and the header says which were used. Amounts are added up over the period and discounted to its
+    first year; the 95% interval is the paired t-interval of the mean difference; p5 and p95 bound 90 of 100
+    replications; "P(B cheaper)" is the share of replications in which B costs less.
 
     \b
     Example:
-        wsw-sim compare runs/20190101-abc --baseline shared --alternative per_municipality \\
-            --from-year 2021 --to-year 2030 --discount-rate 0.03
+        wsw-sim compare runs/20190101-abc --alternative per_municipality
+        wsw-sim compare runs/20190101-abc --baseline shared --alternative split_2021 --discount-rate 0
     """
     from analysis.compare import compare as paired_compare
 
-    table, period = paired_compare(run_dir, baseline, alternative, from_year, to_year, discount_rate, base_year, value)
+    table, definition = paired_compare(
+        run_dir, baseline, alternative, from_year, to_year, discount_rate, base_year, value
+    )
+    click.echo(f"definitions: {definition.describe()}")
     click.echo(
-        f"{value}: {alternative} - {baseline}, {period.label()}, discounted at {discount_rate:.2%} to "
-        f"{period.base}, {int(table['n'].max())} paired replications (EUR)"
+        f"{value}: {alternative} - {definition.baseline}, {definition.period.label()}, "
+        f"{int(table['n'].max())} paired replications (EUR)"
     )
     shown = table.rename(
         columns={
@@ -272,22 +294,26 @@ def compare(
 @click.argument("config", required=False, type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--reps", type=int, help="Replications (Monte Carlo runs of every scenario).")
 @click.option("--seed", type=int, help="Root seed; replication r draws from streams derived from (seed, r).")
-@click.option("--workers", type=int, default=None, help="Worker processes of the local executor [1].")
+@executor_options
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="Folder that receives the run folder.")
 @click.option("--run-id", help="Name of the run folder [UTC time stamp plus a hash of config, seed and reps].")
 @click.option("--scenario", "scenarios", multiple=True, help="Run only this scenario (repeatable) [all].")
 @click.option("--chunk-size", type=int, help="Replications per chunk file [reps/20, at most 25].")
-@click.option("--executor", type=click.Choice(["local", "dask"]), default=None, help="Where chunks run [local].")
-@click.option("--scheduler", help="Dask scheduler address, tcp://HOST:PORT (with --executor dask).")
 @click.option("--resume", type=click.Path(path_type=Path, file_okay=False), help="Finish the run in this folder.")
+@set_option
+@click.option(
+    "--target-se", type=float, default=None, help="Add chunks until every paired difference's SE is below this (EUR)."
+)
+@click.option(
+    "--max-reps", type=int, default=None, help="With --target-se: stop at this many replications [10 x --reps]."
+)
 @click.option("--quiet", is_flag=True, help="No progress bar and no summary (the run folder is still printed).")
 @bad_input_exits_2
 def run(config: Path | None, quiet: bool, **options: Any) -> None:
     """Run a batch of CONFIG into OUT/<run-id>/, or finish one with --resume; prints the run folder last.
 
     Exit 0 when every chunk is written, 1 when some failed or the run was interrupted (resume it), 2 for bad
-    input. A resumed run checks the files of every chunk marked done and runs again any that is missing or
-    damaged.
+    input. A resumed run checks the files of every chunk marked done and runs again any missing or damaged.
 
     \b
     Example:
@@ -295,10 +321,18 @@ def run(config: Path | None, quiet: bool, **options: Any) -> None:
         wsw-sim run --resume runs/20190101T000000Z-1a2b3c4d
         wsw-sim run configs/soweco_2019.toml --reps 1000 --seed 1 --out /shared/runs \\
             --executor dask --scheduler tcp://10.0.0.5:8786
+        wsw-sim run configs/soweco_2019.toml --reps 200 --seed 1 --out runs --set money.wage_cost_eur_per_se=31000
+        wsw-sim run configs/soweco_2019.toml --reps 50 --seed 1 --out runs --target-se 100000 --max-reps 2000
     """
-    from sim.runs.launch import launch, problems, summary
+    from sim.runs.launch import launch
 
-    result = launch(config, show_progress=not quiet and sys.stderr.isatty(), **options)
+    _finish(launch(config, show_progress=not quiet and sys.stderr.isatty(), **options), quiet)
+
+
+def _finish(result: Any, quiet: bool) -> None:
+    """The summary and problems of a batch or exploration on stderr, its folder on stdout; exit 1 if incomplete."""
+    from sim.runs.launch import problems, summary
+
     if not quiet:
         click.echo(summary(result), err=True)
     for line in problems(result):
@@ -306,6 +340,106 @@ def run(config: Path | None, quiet: bool, **options: Any) -> None:
     click.echo(str(result.run_dir))
     if result.status != "complete":
         sys.exit(1)
+
+
+@cli.command()
+@config_argument
+@click.option("--design", "kind", required=True, help="lhs, sobol (Saltelli) or morris.")
+@click.option(
+    "--samples", type=int, required=True, help="LHS points; Sobol base samples (a power of two); Morris trajectories."
+)
+@click.option("--reps-per-point", type=int, default=1, show_default=True, help="Replications at each design point.")
+@click.option("--seed", type=int, required=True, help="Root seed of the design and of the replications' streams.")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder that receives the run folder.",
+)
+@click.option(
+    "--param", "params", multiple=True, help="Vary only this config path (repeatable) [every ranged parameter]."
+)
+@executor_options
+@click.option("--run-id", help="Name of the run folder [UTC time stamp plus a hash].")
+@click.option("--chunk-size", type=int, help="Design points per chunk file [at most 8].")
+@set_option
+@click.option("--quiet", is_flag=True, help="No progress bar and no summary (the run folder is still printed).")
+@bad_input_exits_2
+def explore(config: Path, quiet: bool, **options: Any) -> None:
+    """Run every scenario of CONFIG at each point of a design over its ranged parameters; prints the run folder.
+
+    Writes `experiments` (each point's parameter values) and `outcomes` (per point, replication, scenario and
+    municipality: the discounted contribution over the [analysis] horizon, its difference from the baseline,
+    placements, waits, first year below viability). Replication r of every point uses the same random streams.
+
+    \b
+    Example:
+        wsw-sim explore configs/soweco_2019.toml --design morris --samples 10 --reps-per-point 2 \\
+            --seed 1 --workers 2 --out runs
+        wsw-sim sensitivity runs/<run-id>
+    """
+    from sim.runs.launch import explore as start
+
+    _finish(start(config, show_progress=not quiet and sys.stderr.isatty(), **options), quiet)
+
+
+@cli.command()
+@run_dir_argument
+@click.option("--outcome", default="contribution_npv_diff_eur", show_default=True, help="An outcomes column.")
+@click.option("--scenario", default=None, help="Scenario analysed [the first that is not the baseline].")
+@click.option("--top", default=5, show_default=True, help="Parameters printed per municipality.")
+@click.option("--discover", is_flag=True, help="Also (for an lhs design: only) find where the scenario is cheaper.")
+@click.option(
+    "--lang", type=click.Choice(["en", "nl"]), default="en", show_default=True, help="Language of --discover."
+)
+@bad_input_exits_2
+def sensitivity(run_dir: Path, outcome: str, scenario: str | None, top: int, discover: bool, lang: str) -> None:
+    """Which assumptions decide: the sensitivity indices of an exploration (RUN_DIR from `wsw-sim explore`).
+
+    Per municipality and total, the mean outcome of each point, with the design's method: Morris mu* (mean
+    absolute effect of a parameter over its range, in the outcome's unit) and sigma, or Sobol S1 and ST (shares
+    of the variance); kept as the run's `sensitivity` table, printed most influential first. --discover: PRIM
+    boxes where the scenario is cheaper than the baseline, in plain words.
+
+    \b
+    Example:
+        wsw-sim sensitivity runs/<run-id> --scenario per_municipality --discover
+    """
+    from analysis.exploration import sensitivity_report
+
+    for line in sensitivity_report(run_dir, outcome, scenario, top, discover, lang):
+        click.echo(line)
+
+
+@cli.command()
+@config_argument
+@click.option("--param", "path", required=True, help="Config path of the parameter searched over its range.")
+@click.option("--baseline", required=True, help="Scenario A.")
+@click.option("--alternative", required=True, help="Scenario B; the difference is B - A.")
+@click.option("--municipality", default="total", show_default=True, help="A municipality, or total.")
+@click.option("--reps", type=int, default=50, show_default=True, help="Replications at every value (the same ones).")
+@click.option("--seed", type=int, default=1, show_default=True, help="Root seed of those replications.")
+@set_option
+@bad_input_exits_2
+def breakeven(config: Path, path: str, overrides: tuple[str, ...], seed: int, **question: Any) -> None:
+    """The value of one parameter at which B costs the municipality what A does (mean paired difference zero).
+
+    The difference is the discounted municipal contribution over the [analysis] horizon, B - A, averaged over
+    the same replications (common random numbers) at every value tried; Brent's method finds its zero in
+    the parameter's range. The last line is `PATH = VALUE (95% CI LOW to HIGH)`, the interval where the mean
+    +/- 1.96 standard errors crosses zero, or `PATH: no break-even between LOW and HIGH`.
+
+    \b
+    Example:
+        wsw-sim breakeven configs/soweco_2019.toml --param organisations.defaults.fixed_overhead_eur_per_year \\
+            --baseline shared --alternative per_municipality --municipality Hellendoorn --reps 40 --seed 1
+    """
+    from sim.runs.breakeven import break_even, number
+
+    def show(x: float, mean: float, se: float) -> None:
+        click.echo(f"  {path} = {number(x)}: mean difference {round(mean):,} EUR (SE {round(se):,})", err=True)
+
+    click.echo(break_even(load_config(config, overrides), path, root_seed=seed, progress=show, **question).line())
 
 
 def main() -> None:

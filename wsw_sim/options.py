@@ -45,16 +45,33 @@ def out_file(kind: str) -> Callable[[F], F]:
     return click.option("--out", "out", required=True, type=click.Path(path_type=Path, dir_okay=False), help=kind)
 
 
-def period_options(default_rate: float, rate_help: str) -> Callable[[F], F]:
-    """`--from-year`, `--to-year` and `--discount-rate`: the years money is added up over, and its discounting."""
+def period_options(func: F) -> F:
+    """`--from-year`, `--to-year` and `--discount-rate`: the years money is added up over, and its discounting.
 
-    def decorate(func: F) -> F:
-        func = click.option("--discount-rate", type=float, default=default_rate, show_default=True, help=rate_help)(
-            func
-        )
-        func = click.option("--to-year", type=int, default=None, help="Last year of that period.")(func)
-        return click.option(
-            "--from-year", type=int, default=None, help="First year of the period money is added up over."
-        )(func)
+    Each defaults to the run config's `[analysis]` table (`horizon`, `discount_rate`): one definition of cost
+    for the report, `compare` and the analysis package.
+    """
+    func = click.option(
+        "--discount-rate", type=float, default=None, help="Yearly discount rate [analysis.discount_rate]."
+    )(func)
+    func = click.option("--to-year", type=int, default=None, help="Last year added up [analysis.horizon].")(func)
+    return click.option("--from-year", type=int, default=None, help="First year added up [analysis.horizon].")(func)
 
-    return decorate
+
+set_option = click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="Set one parameter by its config path (repeatable), e.g. --set money.wage_cost_eur_per_se=31000.",
+)
+"""`--set PATH=VALUE`: a parameter changed without editing the config (recorded in the manifest)."""
+
+
+def executor_options(func: F) -> F:
+    """`--workers`, `--executor` and `--scheduler`: where the chunks of a batch or an exploration run."""
+    func = click.option("--scheduler", help="Dask scheduler address, tcp://HOST:PORT (with --executor dask).")(func)
+    func = click.option(
+        "--executor", type=click.Choice(["local", "dask"]), default=None, help="Where chunks run [local]."
+    )(func)
+    return click.option("--workers", type=int, default=None, help="Worker processes of the local executor [1].")(func)

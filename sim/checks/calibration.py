@@ -79,7 +79,10 @@ def calibrate(config: Config, rounds: int = 6) -> CalibrationResult:
     factor = 1.0
     voluntary = float(np.mean(list(config.demography.voluntary.hazard_per_year.values())))
     mean, share = config.population.age.mean_years, config.population.age.share_over_45
-    current = config
+    # The fit needs only the years up to the last observed one: expectations of a year do not depend on the
+    # years after it, so the loop runs on a horizon cut there (several times faster than the whole horizon).
+    fit_end = max(last, cal.age_year, config.horizon.start_year)
+    current = _with(config, horizon={"end_year": min(fit_end, config.horizon.end_year)})
     for _ in range(rounds):
         for _ in range(8):  # the start age profile, for the current hazards
             model = Model.prepare(current)
@@ -106,24 +109,28 @@ def calibrate(config: Config, rounds: int = 6) -> CalibrationResult:
             demography__illness={"bands": bands},
             demography__voluntary={"hazard_per_year": dict.fromkeys(forms, voluntary)},
         )
-    model = Model.prepare(current)
+    model = Model.prepare(_with(current, horizon={"end_year": config.horizon.end_year}))
+    e = expectations(model)
     return CalibrationResult(
         start_mean_years=mean,
         start_share_over_45=share,
         illness_factor=factor,
         illness_hazards=tuple(float(r * factor) for r in base_rates),
         voluntary_hazard_per_year=voluntary,
-        table=expected_vs_observed(model),
-        outflow=outflow_by_reason(model),
+        table=expected_vs_observed(model, e),
+        outflow=outflow_by_reason(model, e),
     )
 
 
-def expected_vs_observed(model: Model) -> pd.DataFrame:
-    """The oracle's expected national persons and SE (scaled up by 1/scale) against the observed figures."""
+def expected_vs_observed(model: Model, e: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The oracle's expected national persons and SE (scaled up by 1/scale) against the observed figures.
+
+    `e`: the model's `expectations`, when already computed.
+    """
     cal = model.config.calibration
     if cal is None:
         raise ConfigError(model.config.source, "calibration", "missing table: nothing observed to compare with")
-    e = expectations(model)
+    e = expectations(model) if e is None else e
     totals = e[e["quantity"].isin(["persons", "se"])].groupby(["year", "quantity"])["expected"].sum()
     rows = []
     for o in cal.observed:
@@ -133,9 +140,12 @@ def expected_vs_observed(model: Model) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["year", "quantity", "observed", "expected", "relative_error"])
 
 
-def outflow_by_reason(model: Model) -> pd.DataFrame:
-    """Expected exits per year and reason, national scale, with each reason's share of the year's outflow."""
-    e = expectations(model)
+def outflow_by_reason(model: Model, e: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Expected exits per year and reason, national scale, with each reason's share of the year's outflow.
+
+    `e`: the model's `expectations`, when already computed.
+    """
+    e = expectations(model) if e is None else e
     flows = e[e["quantity"].isin(EXIT_COLUMNS)].groupby(["year", "quantity"])["expected"].sum().unstack()
     flows = flows / model.config.population.scale
     flows.columns = [c.removeprefix("exits_") for c in flows.columns]

@@ -75,9 +75,11 @@ def _child(node: Any, part: str | int, path: str, source: str) -> Any:
 
 
 def _like(current: Any, value: float, path: str, source: str) -> int | float:
-    """The new value in the type of the old one: a whole number for an integer field."""
-    if isinstance(current, int) and not isinstance(current, bool):
-        if value != round(value):
-            raise ConfigError(source, path, f"{value:g} is not a whole number, and this parameter counts")
+    """The new value as TOML would have it: a whole number where the file wrote one and the value is whole.
+
+    A fraction where the file wrote a whole number stays a fraction: the field's own type decides (an amount
+    written as 600000 takes 418227.6; a count refuses it when the config is validated, naming the path).
+    """
+    if isinstance(current, int) and not isinstance(current, bool) and value == round(value):
         return round(value)
     return value

@@ -8,27 +8,30 @@ Columns per (organisation, municipality) row: every cost and the added value are
 allocated by the key (`money.allocation_key`, default the municipality's share of the organisation's
 SE-years); the subsidy is the municipality's own (it receives the rijksbijdrage for its own employees'
 SE). So, row by row, municipal_contribution = wage + wage subsidy + coaches + overhead + sites + transition
-- subsidy - added value.
++ sick leave + dissolution - subsidy - added value - commercial result.
 
-Sites: each year an organisation fills its sites, largest first, with its beschut_binnen employees at the
-end of the previous year; a site that would be filled below `site_min_occupancy` of its capacity closes (a
-closed site never reopens; its closure cost is a transition cost). What its own sites cannot hold, or
-everything under the `buy` policy, is bought at a tariff from the organisation with the largest open
-capacity, for which it is added value.
+Wages and the subsidy follow index paths (`index_path`: given yearly rises, a default rate otherwise). Sick
+leave: in the `sick_leave_years_before_illness_exit` before an exit for illness a person is paid and
+subsidised but adds no value; the column is the added value forgone. The commercial result is the
+organisation's commercial branch, per SE-year of its Wsw employees, allocated by the key. When an
+organisation ends with people (a split, a merge) its one-off dissolution costs fall on its municipalities by
+their share of its people, in the rows of the organisation each belongs to in that year.
+
+Sites: what they cost, close and sell is `sim.model.sites`'s (`site_costs`).
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 
-from sim.domain import BEGELEID, BESCHUT, WORK_FORMS
-from sim.inputs.config import Config, OrganisationParams, Partition
+from sim.domain import BEGELEID, WORK_FORMS
+from sim.inputs.config import Config, Partition
 from sim.model.coaches import fte_at, fte_years
+from sim.model.sites import site_costs
 from sim.model.tally import by_name, labels
 from sim.runs import schema
 
@@ -39,7 +42,11 @@ COST_COLUMNS = (
     "overhead_eur",
     "site_cost_eur",
     "transition_cost_eur",
+    "sick_leave_eur",
+    "dissolution_cost_eur",
 )
+INCOME_COLUMNS = ("subsidy_eur", "added_value_eur", "commercial_result_eur")
+"""What the municipal contribution is net of: municipal_contribution = sum(COST_COLUMNS) - sum(INCOME_COLUMNS)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -48,6 +55,21 @@ class OrganisationHistory:
 
     fte_history: dict[str, list[tuple[float, float]]]
     created: dict[str, list[float]]
+    timeline: tuple[Partition, ...] = ()
+    """The partitions applied, rules included (`World.applied`); empty: the scenario's timeline as written."""
+    dissolved: tuple[tuple[float, str, int, float], ...] = ()
+    """Organisations that ended with people: (time, name, municipality, its share of the people)."""
+
+
+def index_path(rate: float, by_year: dict[int, float], price_year: int, years: np.ndarray) -> np.ndarray:
+    """The index of each of `years` relative to `price_year` (1 there): the given yearly rises of `by_year`
+    (the rise from the year before), `rate` in every other year."""
+    if not by_year:
+        return np.asarray((1.0 + rate) ** (years - price_year), float)
+    first, last = min(int(years.min()), price_year), max(int(years.max()), price_year)
+    rise = np.array([1.0 + by_year.get(y, rate) for y in range(first + 1, last + 1)])
+    level = np.concatenate([[1.0], np.cumprod(rise)])  # from `first`
+    return level[years - first] / level[price_year - first]
 
 
 def partition_for(timeline: list[Partition], year: int) -> Partition:
@@ -69,8 +91,58 @@ def finance_tables(
     stock_se: np.ndarray,
     scenario: str,
     replications: Sequence[int],
+    sick_se_years: np.ndarray | None = None,
 ) -> tuple[pa.Table, pa.Table]:
     """The `finance` and `organisations` tables of one scenario for some replications of the same config.
+
+    `se_years`/`person_years` are [replication, year, municipality, form] over the horizon's years; `stock_*`
+    are the year-end stocks [replication, year, municipality, form] starting with the year before the first;
+    `sick_se_years` the SE-years on sick leave before an illness exit (none: nobody);
+    `histories` and `replications` follow the first axis. Replications whose organisations went the same way
+    (the same partitions applied: rules may end organisations in one replication and not in another) are
+    computed side by side, each exactly as it would be alone; rows stay in replication order.
+    """
+    spans: list[tuple[tuple[Partition, ...], list[int]]] = []
+    for g, history in enumerate(histories):
+        applied = history.timeline or tuple(timeline)
+        if spans and spans[-1][0] == applied:
+            spans[-1][1].append(g)
+        else:
+            spans.append((applied, [g]))
+    sick = np.zeros_like(se_years) if sick_se_years is None else sick_se_years
+    parts = [
+        _finance_tables(
+            config,
+            list(applied),
+            [histories[g] for g in gs],
+            se_years[gs],
+            person_years[gs],
+            stock_persons[gs],
+            stock_se[gs],
+            scenario,
+            [replications[g] for g in gs],
+            sick[gs],
+        )
+        for applied, gs in spans
+    ]
+    if len(parts) == 1:
+        return parts[0]
+    return pa.concat_tables([p[0] for p in parts]), pa.concat_tables([p[1] for p in parts])
+
+
+def _finance_tables(
+    config: Config,
+    timeline: list[Partition],
+    histories: Sequence[OrganisationHistory],
+    se_years: np.ndarray,
+    person_years: np.ndarray,
+    stock_persons: np.ndarray,
+    stock_se: np.ndarray,
+    scenario: str,
+    replications: Sequence[int],
+    sick_se_years: np.ndarray,
+) -> tuple[pa.Table, pa.Table]:
+    """The tables of `finance_tables` for replications that applied the same partitions (`timeline`).
 
     `se_years`/`person_years` are [replication, year, municipality, form] over the horizon's years; `stock_*`
     are the year-end stocks [replication, year, municipality, form] starting with the year before the first;
@@ -84,9 +156,9 @@ def finance_tables(
     index = {m: i for i, m in enumerate(municipalities)}
     n_g = len(histories)
     years = np.arange(config.horizon.start_year, config.horizon.end_year + 1)
-    wage_ix = (1.0 + money.wage_index_per_year) ** (years - money.price_year)
+    wage_ix = index_path(money.wage_index_per_year, money.wage_index_by_year, money.price_year, years)
     price_ix = (1.0 + money.price_index_per_year) ** (years - money.price_year)
-    subsidy_ix = (1.0 + money.subsidy_index_per_year) ** (years - money.price_year)
+    subsidy_ix = index_path(money.subsidy_index_per_year, money.subsidy_index_by_year, money.price_year, years)
     av_per_se = np.array([money.added_value_eur_per_se[f] for f in WORK_FORMS])
     paid_wage = np.array([f != BEGELEID for f in range(len(WORK_FORMS))], dtype=float)
 
@@ -95,6 +167,7 @@ def finance_tables(
     org_years: dict[str, list[int]] = {}
     org_members: dict[tuple[str, int], list[int]] = {}
     members_in: dict[int, dict[str, list[int]]] = {}  # per partition (a timeline has one to a few)
+    employer_only: set[tuple[str, int]] = set()  # (organisation, year): employer of people served elsewhere
     for k, partition in enumerate(partitions):
         if id(partition) not in members_in:
             members_in[id(partition)] = {
@@ -103,17 +176,35 @@ def finance_tables(
         for name, members in members_in[id(partition)].items():
             org_years.setdefault(name, []).append(k)
             org_members[name, k] = members
+        for name, names in partition.employers.items():
+            org_years.setdefault(name, []).append(k)
+            org_members[name, k] = sorted(index[m] for m in names)
+            employer_only.add((name, k))
     params = {name: orgs_cfg.params(name) for name in org_years}
-    sites = _site_costs(config, params, partitions, org_members, stock_persons, person_years, price_ix)
+    other = orgs_cfg.other_persons(list(municipalities), config.horizon.years)  # [year, municipality]
+    other_net = np.zeros_like(other)  # what they bring in less what they cost, EUR of the price year
+    for group in orgs_cfg.other_groups:
+        persons_of = np.array([group.persons(int(y), int(years[0])) for y in years])
+        other_net[:, index[group.municipality]] += persons_of * (
+            group.revenue_eur_per_person_year - group.cost_eur_per_person_year
+        )
+    viability = config.viability
+    sites = site_costs(config, params, partitions, org_members, stock_persons, person_years, price_ix)
     org_names = sorted(org_years)
+    # dissolution costs [replication, year, municipality], where the organisation ended (EUR of the year)
+    dissolution = np.zeros((n_g, len(years), len(municipalities)))
+    for r, h in enumerate(histories):
+        for at, name, m, share in h.dissolved:
+            k = int(at) - int(years[0])
+            if 0 <= k < len(years):
+                dissolution[r, k, m] += share * orgs_cfg.params(name).dissolution_eur * wage_ix[k]
     member_labels: dict[str, int] = {}  # "Almelo,Wierden": its code in the members column
 
     fin: dict[str, list[np.ndarray]] = {
         c: []
         for c in (
             *COST_COLUMNS,
-            "subsidy_eur",
-            "added_value_eur",
+            *INCOME_COLUMNS,
             "replication",
             "year",
             "organisation",
@@ -130,7 +221,12 @@ def finance_tables(
         # runs of consecutive years with the same members
         runs: list[list[int]] = []
         for k in ks:
-            if runs and runs[-1][-1] == k - 1 and org_members[name, k] == org_members[name, runs[-1][-1]]:
+            if (
+                runs
+                and runs[-1][-1] == k - 1
+                and org_members[name, k] == org_members[name, runs[-1][-1]]
+                and ((name, k) in employer_only) == ((name, k - 1) in employer_only)
+            ):
                 runs[-1].append(k)
             else:
                 runs.append([k])
@@ -141,19 +237,43 @@ def finance_tables(
             py_m = person_years[:, kk][:, :, members, :]
             total_py = py_m.sum(axis=(2, 3))
             fixed = p.fixed_overhead_eur_per_year + (p.governance_eur_per_year if len(members) > 1 else 0.0)
+            # other target groups share the fixed overhead, coaches and sites' running costs by persons
+            other_py = np.broadcast_to(other[kk][:, members].sum(axis=1), total_py.shape)
+            if (name, run[0]) in employer_only:
+                other_py = np.zeros_like(total_py)  # they are in the organisation serving its people
+            with np.errstate(divide="ignore", invalid="ignore"):
+                wsw_share = np.where(total_py + other_py > 0, total_py / (total_py + other_py), 1.0)
+            coach_full = coach_fte_years[:, kk] * money.coach_cost_eur_per_fte_year * wage_ix[kk]
+            fixed_full = fixed * wage_ix[kk] * ((total_py > 0) | (other_py > 0))
+            staff_eur = (py_m * staff).sum(axis=(2, 3)) * wage_ix[kk]
             setup = np.array([[p.setup_cost_eur if float(years[k]) in made else 0.0 for k in run] for made in created])
+            setup = setup * (total_py > 0)  # nobody sets up an organisation for nobody
+            sick_m = sick_se_years[:, kk][:, :, members, :]
             costs = {
                 "wage_cost_eur": (se_m * paid_wage).sum(axis=(2, 3)) * money.wage_cost_eur_per_se * wage_ix[kk],
                 "wage_subsidy_eur": se_m[:, :, :, BEGELEID].sum(axis=2) * money.wage_subsidy_eur_per_se * wage_ix[kk],
-                "coach_cost_eur": coach_fte_years[:, kk] * money.coach_cost_eur_per_fte_year * wage_ix[kk],
-                "overhead_eur": (fixed * (total_py > 0) + (py_m * staff).sum(axis=(2, 3))) * wage_ix[kk],
-                "site_cost_eur": sites.running[name][:, kk] + sites.bought[name][:, kk],
+                "coach_cost_eur": coach_full * wsw_share,
+                "overhead_eur": fixed * wage_ix[kk] * (total_py > 0) * wsw_share + staff_eur,
+                "site_cost_eur": sites.running[name][:, kk] * wsw_share + sites.bought[name][:, kk],
                 "transition_cost_eur": sites.closure[name][:, kk] + setup * wage_ix[kk],
+                "sick_leave_eur": (sick_m * av_per_se).sum(axis=(2, 3)) * price_ix[kk],  # added value forgone
+                "dissolution_cost_eur": np.zeros_like(total_py),  # by municipality, not by the key: see below
             }
+            own_dissolution = dissolution[:, kk][:, :, members]
+            commercial = se_m.sum(axis=(2, 3)) * p.commercial_result_eur_per_se * price_ix[kk]
             added_value = (se_m * av_per_se).sum(axis=(2, 3)) * price_ix[kk] + sites.tariff_income[name][:, kk]
             active = (total_py > 0) | (added_value != 0)
+            active |= (commercial != 0) | (own_dissolution != 0).any(axis=2)
             for c in COST_COLUMNS:
                 active |= costs[c] != 0
+            fte = coach_fte_end[:, kk]
+            if (name, run[0]) in employer_only:  # its people's costs are in the organisation serving them
+                overhead = p.employer_overhead_eur_per_year * (total_py > 0) * wage_ix[kk]
+                costs = {c: overhead if c == "overhead_eur" else np.zeros_like(overhead) for c in COST_COLUMNS}
+                added_value = commercial = np.zeros_like(overhead)
+                own_dissolution = np.zeros_like(own_dissolution)  # in the organisation serving its people
+                active = overhead != 0
+                fte = np.zeros_like(fte)
             if not active.any():
                 continue
             se_by_member = se_m.sum(axis=3)  # [replication, year, member]
@@ -168,17 +288,29 @@ def finance_tables(
             fin["municipality"].append(np.tile(members, len(rows)))
             for c in COST_COLUMNS:
                 fin[c].append(_active(costs[c][:, :, None] * key, rows))
+            fin["dissolution_cost_eur"][-1] = _active(own_dissolution, rows)
+            fin["commercial_result_eur"].append(_active(commercial[:, :, None] * key, rows))
             subsidy = se_by_member * (money.subsidy_eur_per_se * subsidy_ix[kk])[:, None]
+            if (name, run[0]) in employer_only:
+                subsidy = np.zeros_like(subsidy)  # received in the rows of the organisation serving them
             fin["subsidy_eur"].append(_active(subsidy, rows))
             fin["added_value_eur"].append(_active(added_value[:, :, None] * key, rows))
 
             end = kk + 1  # year-end stocks start with the year before the first
             persons = stock_persons[:, end][:, :, members, :].sum(axis=(2, 3))
             se_total = se_m.sum(axis=(2, 3))
-            fte = coach_fte_end[:, kk]
             with np.errstate(divide="ignore", invalid="ignore"):
                 per_coach = np.where(fte > 0, persons / fte, np.nan)
                 overhead_per_se = np.where(se_total > 0, costs["overhead_eur"] / se_total, np.nan)
+                company_per_se = (fixed_full + staff_eur) / (se_total + other_py)
+            shared_with_others = (1.0 - wsw_share) * (fixed_full + coach_full + sites.running[name][:, kk])
+            other_result = other_net[kk][:, members].sum(axis=1) * price_ix[kk] - shared_with_others
+            if (name, run[0]) in employer_only:
+                other_result = np.zeros_like(other_result)
+            viable_wsw = (persons >= viability.min_persons) & (overhead_per_se <= viability.max_overhead_eur_per_se)
+            viable_company = (persons + other_py >= viability.min_persons) & (
+                company_per_se <= viability.max_overhead_eur_per_se
+            )
             org_cols["replication"].append(np.asarray(replications)[g])
             org_cols["year"].append(np.tile(years[kk], n_g)[rows])
             org_cols["organisation"].append(np.full(len(rows), org_names.index(name)))
@@ -189,21 +321,24 @@ def finance_tables(
             org_cols["coaches_fte"].append(np.round(fte, 6).ravel()[rows])
             org_cols["persons_per_coach"].append(np.round(per_coach, 6).ravel()[rows])
             org_cols["overhead_eur_per_se"].append(np.round(overhead_per_se, 2).ravel()[rows])
+            org_cols["other_persons"].append(np.round(other_py, 6).ravel()[rows])
+            org_cols["other_groups_result_eur"].append(np.round(other_result, 2).ravel()[rows])
+            org_cols["viable_wsw"].append(viable_wsw.ravel()[rows])
+            org_cols["viable_company"].append(viable_company.ravel()[rows])
 
     def cat(parts: list[np.ndarray], dtype: type = float) -> np.ndarray:
         return np.concatenate(parts) if parts else np.zeros(0, dtype)
 
     # rows in key order: replication, year, organisation (codes are in name order), municipality (by name)
-    f = {c: cat(v, float if c in (*COST_COLUMNS, "subsidy_eur", "added_value_eur") else int) for c, v in fin.items()}
+    f = {c: cat(v, float if c in (*COST_COLUMNS, *INCOME_COLUMNS) else int) for c, v in fin.items()}
     muni_rank = np.argsort(by_name(municipalities))
     order = np.lexsort((muni_rank[f["municipality"]], f["organisation"], f["year"], f["replication"]))
     f = {c: v[order] for c, v in f.items()}
-    money_cols = {c: np.round(f[c], 2) for c in (*COST_COLUMNS, "subsidy_eur", "added_value_eur")}
+    money_cols = {c: np.round(f[c], 2) for c in (*COST_COLUMNS, *INCOME_COLUMNS)}
     n = len(order)
     contribution = np.round(
         sum((money_cols[c] for c in COST_COLUMNS), np.zeros(n))
-        - money_cols["subsidy_eur"]
-        - money_cols["added_value_eur"],
+        - sum((money_cols[c] for c in INCOME_COLUMNS), np.zeros(n)),
         2,
     )
     finance = pa.table(
@@ -237,106 +372,14 @@ def finance_tables(
             "coaches_fte": pa.array(o["coaches_fte"], pa.float64()),
             "persons_per_coach": pa.array(o["persons_per_coach"], pa.float64(), from_pandas=True),
             "overhead_eur_per_se": pa.array(o["overhead_eur_per_se"], pa.float64(), from_pandas=True),
+            "other_persons": pa.array(o["other_persons"], pa.float64()),
+            "other_groups_result_eur": pa.array(o["other_groups_result_eur"], pa.float64()),
+            "viable_wsw": pa.array(o["viable_wsw"].astype(bool)),
+            "viable_company": pa.array(o["viable_company"].astype(bool)),
         },
         schema=schema.ORGANISATIONS,
     )
     return finance, organisations
-
-
-@dataclass(frozen=True, eq=False)
-class SiteCosts:
-    """Per organisation name, arrays [replication, year] over the horizon's years (EUR)."""
-
-    running: dict[str, np.ndarray]
-    bought: dict[str, np.ndarray]
-    closure: dict[str, np.ndarray]
-    tariff_income: dict[str, np.ndarray]
-
-
-def _site_costs(
-    config: Config,
-    params: dict[str, OrganisationParams],
-    partitions: list[Partition],
-    org_members: dict[tuple[str, int], list[int]],
-    stock_persons: np.ndarray,
-    person_years: np.ndarray,
-    price_ix: np.ndarray,
-) -> SiteCosts:
-    """Year by year: which sites stay open, what closes, what is bought from whom (see the module doc).
-
-    Every replication has its own sites' state; they are computed side by side (arrays over replications),
-    each adding exactly what it would alone (where a replication has nothing to add, it adds zero).
-    """
-    assert config.money is not None and config.organisations is not None
-    orgs_cfg = config.organisations
-    tariff = config.money.sheltered_place_tariff_eur_per_person_year
-    index = {m: i for i, m in enumerate(config.municipalities)}
-    n_g, n_y = stock_persons.shape[0], len(partitions)
-    names = {name for p in partitions for name in p.organisations}
-    out = SiteCosts(*({name: np.zeros((n_g, n_y)) for name in names} for _ in range(4)))
-    site_open = np.ones((n_g, len(orgs_cfg.sites)), bool)
-    site_muni = [index[s.municipality] for s in orgs_cfg.sites]
-    by_size = sorted(
-        range(len(orgs_cfg.sites)), key=lambda i: (-orgs_cfg.sites[i].capacity_persons, orgs_cfg.sites[i].name)
-    )
-    need_of: dict[tuple[int, ...], np.ndarray] = {}  # by members: year-end beschut stocks (column k: end of k - 1)
-    years_of: dict[tuple[int, ...], np.ndarray] = {}  # by members: beschut person-years in year k
-    sites_of: dict[tuple[int, ...], list[int]] = {}  # by members: their sites, largest first
-    for group in {tuple(members) for members in org_members.values()}:
-        need_of[group] = stock_persons[:, :, group, BESCHUT].sum(axis=2)
-        years_of[group] = person_years[:, :, group, BESCHUT].sum(axis=2)
-        sites_of[group] = [i for i in by_size if site_muni[i] in group]
-    # The sites' state, year by year while any site is open anywhere: what each organisation's own sites
-    # serve, and the capacity they keep open.
-    served = {name: np.zeros((n_g, n_y)) for name in names}
-    kept = {name: np.zeros((n_g, n_y), np.int64) for name in names}
-    open_anywhere = [True] * len(orgs_cfg.sites)  # whether a site is open in any replication (skip it if not)
-    for k, partition in enumerate(partitions):
-        if not any(open_anywhere):
-            break
-        price = float(price_ix[k])
-        for name in partition.organisations:
-            members = tuple(org_members[name, k])
-            sites = [i for i in sites_of[members] if open_anywhere[i]]
-            if not sites:
-                continue
-            need = need_of[members][:, k]
-            got = served[name][:, k]  # a view: filled in place
-            for i in sites:
-                site = orgs_cfg.sites[i]
-                is_open = site_open[:, i]
-                if params[name].sheltered_policy == "run":
-                    fills = np.minimum(site.capacity_persons, need - got)
-                    keep = is_open & (fills > 0) & (fills >= params[name].site_min_occupancy * site.capacity_persons)
-                    got += np.where(keep, fills, 0)
-                    kept[name][:, k] += np.where(keep, site.capacity_persons, 0)
-                    out.running[name][:, k] += np.where(keep, site.fixed_cost_eur_per_year * price, 0.0)
-                    closes = is_open & ~keep
-                else:
-                    closes = is_open.copy()
-                site_open[closes, i] = False
-                out.closure[name][:, k] += np.where(closes, site.closure_cost_eur * price, 0.0)
-                open_anywhere[i] = bool(site_open[:, i].any())
-    # What the own sites cannot hold is bought, from the organisation with the largest open capacity (ties:
-    # the name last in order): for all the years of a partition at once.
-    for _, years_in in itertools.groupby(range(n_y), key=lambda k: id(partitions[k])):
-        span = np.array(list(years_in))
-        partition = partitions[int(span[0])]
-        candidates = sorted(partition.organisations, reverse=True)
-        provider = np.argmax(np.array([kept[n][:, span] for n in candidates]), axis=0)  # [replication, year]
-        providers = np.unique(provider).tolist() if len(candidates) > 1 else []
-        for name in partition.organisations:
-            members = tuple(org_members[name, int(span[0])])
-            need = need_of[members][:, span]
-            shortfall = np.divide(need - served[name][:, span], need, out=np.zeros(need.shape), where=need > 0)
-            cost = shortfall * years_of[members][:, span] * tariff * price_ix[span]
-            out.bought[name][:, span] = cost
-            for j in providers:
-                seller = candidates[j]
-                if seller != name:
-                    sells = (provider == j) & (cost > 0) & (kept[seller][:, span] > 0)
-                    out.tariff_income[seller][:, span] += np.where(sells, cost, 0.0)
-    return out
 
 
 def _active(values: np.ndarray, rows: np.ndarray) -> np.ndarray:

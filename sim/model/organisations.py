@@ -28,13 +28,12 @@ import numpy as np
 import simpy
 
 from sim.domain import WORK_FORMS
-from sim.inputs.config import Config, OrganisationParams, Partition
-from sim.model import coaches, placements, reorganisation
+from sim.inputs.config import Config, OrganisationParams, Partition, Rule
 from sim.model.coaches import CoachTeam
 from sim.model.workforce import ScenarioEnvironment, Workforce
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
 
 class UnitExponentials:
@@ -97,6 +96,7 @@ class World:
         timeline: list[Partition],
         start: float,
         end: float,
+        rules: Sequence[Rule] = (),
     ) -> None:
         assert config.organisations is not None
         self.env = ScenarioEnvironment(workforce, initial_time=start)
@@ -117,6 +117,13 @@ class World:
         self.network_share: list[float] = (at_start / max(at_start.sum(), 1e-12)).tolist()
         self.start_weight: list[float] = np.maximum(at_start, 1e-12).tolist()
         self.timeline = timeline
+        self.rules = rules
+        self.applied: list[Partition] = []
+        """Every partition applied, in order: the timeline as it happened, rules included."""
+        self.absorbed_by: dict[str, str] = {}
+        self.dissolved: list[tuple[float, str, int, float]] = []
+        """Organisations that ended with people: (time, name, municipality, its share of the people)."""
+        """Organisations ended by a rule, and the organisation their municipalities joined."""
         self.unit_exponential = UnitExponentials(rng)
         self.interarrival: Callable[[float], float] = self._exponential
         """The wait for the next opening or contract at a rate per year (replaceable, for exact traces)."""
@@ -127,21 +134,9 @@ class World:
         self._employed = np.arange(len(workforce.se))  # shrinks as people leave (see `census`)
         self._inflow = bool(len(workforce.entry)) and float(workforce.entry.max()) > start  # anybody entering later
         self._census: Census | None = None
-        workforce.on_return = self._back_from_placement
-        workforce.renewal = self._renewal
-        workforce.leaves_after = self._leaves_after
 
     def _exponential(self, rate: float) -> float:
         return (1.0 / rate) * self.unit_exponential() if rate > 0 else math.inf  # as rng.exponential(1 / rate)
-
-    def _back_from_placement(self, person: int, at: float) -> None:
-        placements.seek_placement(self, person, returned=True)
-
-    def _renewal(self, crew: int, at: float) -> float | None:
-        return placements.renewal(self, crew, at)
-
-    def _leaves_after(self, person: int, at: float) -> bool:
-        return placements.leaves_after(self, person)
 
     def uniform(self) -> float:
         """A uniform(0, 1] draw from the same stream as the durations (exp(-E) of a unit exponential E)."""
@@ -219,7 +214,7 @@ class World:
         """An organisation's network: its members' shares, each scaled by the part of their workforce left."""
         left = self.census(now).weights
         share, start = self.network_share, self.start_weight
-        network = 0.0  # a loop, not `sum()` (see `coaches.coach_target`)
+        network = 0.0  # a loop, not `sum()` (see `staffing.coach_target`)
         for m in org.members:
             network += share[m] * left[m] / start[m]
         org.network = network
@@ -228,30 +223,15 @@ class World:
 
     # --------------------------------------------------------------------------------------- processes
 
-    def start_processes(self, org: Organisation) -> None:
-        """(Re)start an organisation's processes: openings, group contracts, staffing reviews."""
-        self.stop_processes(org)
-        env = self.env
-        acting = [placements.employer_openings(self, org, form) for form in placements.PLACEMENT_FORMS]
-        acting += [placements.group_contracts(self, org), coaches.staffing_review(self, org)]
-        org.processes = [env.process(process) for process in acting]
-
     def stop_processes(self, org: Organisation) -> None:
         for process in org.processes:
             if process.is_alive and process is not self.env.active_process:
                 process.interrupt()
         org.processes = []
 
-    def close(self, org: Organisation) -> None:
-        """`org` ends: its processes stop and its coaches go."""
-        self.stop_processes(org)
-        coaches.set_team(self, org, 0.0)
-
-    def run(self) -> int:
-        """Run to the end of the horizon; returns the number of SimPy events processed."""
-        first, later = self.timeline[0], self.timeline[1:]
-        reorganisation.apply_partition(self, first)
-        placements.placements_under_way(self)
-        self.env.process(reorganisation.reorganisations(self, later))
-        self.env.run(until=self.end)
-        return self.env.processed
+    def successor(self, name: str) -> str | None:
+        """The organisation `name`'s municipalities are in now: itself, or where rules moved them; None if
+        it does not exist (yet)."""
+        while name in self.absorbed_by and name not in self.organisations:
+            name = self.absorbed_by[name]
+        return name if name in self.organisations else None

@@ -26,16 +26,14 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Generator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import simpy
 
 from sim.domain import BEGELEID, BESCHUT, GROEP, INDIVIDUEEL, WORK_FORMS
+from sim.model.organisations import Organisation, World
 from sim.model.workforce import WEEKS_PER_YEAR
-
-if TYPE_CHECKING:
-    from sim.model.organisations import Organisation, World
 
 PLACEMENT_FORMS = (INDIVIDUEEL, BEGELEID)
 

@@ -10,11 +10,14 @@ Demography is drawn once per replication and shared by every scenario, so scenar
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from datetime import date
 
 import numpy as np
 import pyarrow as pa
 
+import sim.model.scenario
+from sim.domain import ILLNESS
 from sim.errors import ConfigError
 from sim.inputs.config import Config
 from sim.inputs.parameters import draw_parameters
@@ -86,13 +89,24 @@ class ScenarioOutcome:
 
 
 def build_people(model: Model, config: Config, demography: DemographyModel, replication: int, root_seed: int) -> People:
-    """Add the inflow (its own stream) and draw everybody's latent exits (the demography stream)."""
-    newcomers, entry_new = inflow_population(config, stream(root_seed, replication, "inflow"))
-    population = concat(model.population, newcomers) if len(newcomers) else model.population
-    entry = np.concatenate([np.full(len(model.population), model.start), entry_new])
-    is_inflow = np.concatenate([np.zeros(len(model.population), bool), np.ones(len(newcomers), bool)])
-    draws = draw_exits(population, entry, demography, stream(root_seed, replication, "demography"))
-    return People(population=population, is_inflow=is_inflow, draws=draws)
+    """Draw the latent exits of the starting population (the demography stream), then add the inflow.
+
+    Newcomers and their exits come from the inflow stream alone, so switching the inflow on leaves every
+    existing person's draws unchanged: a vectorised draw sized by everybody would shift them.
+    """
+    start = model.population
+    at_start = np.full(len(start), model.start)
+    draws = draw_exits(start, at_start, demography, stream(root_seed, replication, "demography"))
+    inflow = stream(root_seed, replication, "inflow")
+    newcomers, entry_new = inflow_population(config, inflow)
+    if not len(newcomers):
+        return People(population=start, is_inflow=np.zeros(len(start), bool), draws=draws)
+    new = draw_exits(newcomers, entry_new, demography, inflow)
+    joined = ExitDraws(
+        **{f.name: np.concatenate([getattr(draws, f.name), getattr(new, f.name)]) for f in fields(ExitDraws)}
+    )
+    is_inflow = np.concatenate([np.zeros(len(start), bool), np.ones(len(newcomers), bool)])
+    return People(population=concat(start, newcomers), is_inflow=is_inflow, draws=joined)
 
 
 def simulate_scenario(
@@ -128,8 +142,8 @@ def simulate_scenario(
         birth=people.draws.birth,
         voluntary_by_age=demography.voluntary_by_age,
     )
-    world = World(config, workforce, rng, timeline, model.start, model.end)
-    events = world.run()
+    world = World(config, workforce, rng, timeline, model.start, model.end, config.scenarios[scenario].rules)
+    events = sim.model.scenario.run_scenario(world)  # looked up here: a test may replace it
     exit_time, exit_reason = resolve_exits(people.draws, workforce.voluntary_time, model.end)
     moves = tally.Moves(
         person=np.array([m[0] for m in workforce.moves], np.int64),
@@ -139,7 +153,12 @@ def simulate_scenario(
         wait_time=np.array([w[1] for w in workforce.waits], float),
         wait_weeks=np.array([w[2] for w in workforce.waits], float),
     )
-    history = OrganisationHistory(fte_history=world.fte_history, created=world.created)
+    history = OrganisationHistory(
+        fte_history=world.fte_history,
+        created=world.created,
+        timeline=tuple(world.applied),
+        dissolved=tuple(world.dissolved),
+    )
     return ScenarioOutcome(exit_time=exit_time, exit_reason=exit_reason, moves=moves, history=history, events=events)
 
 
@@ -211,6 +230,7 @@ def _collect_group(runs: Sequence[ReplicationRun], scenario: str) -> dict[str, p
                 exit_time=run.outcomes[scenario].exit_time,
                 exit_reason=run.outcomes[scenario].exit_reason,
                 moves=run.outcomes[scenario].moves,
+                birth_month=run.people.population.birth_month,
             )
             for run in runs
         ]
@@ -222,10 +242,20 @@ def _collect_group(runs: Sequence[ReplicationRun], scenario: str) -> dict[str, p
     out = {
         "stocks": tally.stocks_table(persons, se, municipalities, years, scenario, replications),
         "flows": tally.flows(records, municipalities, years, scenario, replications),
+        "ages": tally.ages(
+            records, municipalities, years, month_index(date(years.start - 1, 12, 1)), scenario, replications
+        ),
     }
     histories = [h for run in runs if (h := run.outcomes[scenario].history) is not None]
     if histories:  # the scenario has organisations
         se_years, person_years = tally.exposure(records, len(municipalities), years)
+        assert config.money is not None
+        sick_since = np.where(
+            records.exit_reason == ILLNESS,
+            records.exit_time - config.money.sick_leave_years_before_illness_exit,
+            np.inf,
+        )
+        sick_se_years = tally.exposure(records, len(municipalities), years, since=sick_since)[0]
         out["finance"], out["organisations"] = finance_tables(
             config,
             config.scenarios[scenario].timeline,
@@ -236,6 +266,7 @@ def _collect_group(runs: Sequence[ReplicationRun], scenario: str) -> dict[str, p
             se,
             scenario,
             replications,
+            sick_se_years=sick_se_years,
         )
     return out
 

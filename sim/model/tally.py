@@ -1,4 +1,4 @@
-"""Yearly tallies from per-person records: the `stocks` and `flows` tables of one scenario.
+"""Yearly tallies from per-person records: the `stocks`, `flows` and `ages` tables of one scenario.
 
 Nothing here runs during the simulation: the model records when people enter, leave and change their form
 of work, and these functions turn those records into yearly tables afterwards, vectorised.
@@ -41,6 +41,8 @@ class PersonRecords:
     exit_time: np.ndarray  # inf when still employed at the horizon
     exit_reason: np.ndarray
     moves: Moves
+    birth_month: np.ndarray | None = None
+    """Month index of each person's birth (for the `ages` table); None: not known."""
     group: np.ndarray | None = None
     """Per person, which replication of a stack (see `stack`) they belong to; None: all of one."""
     n_groups: int = 1
@@ -89,6 +91,7 @@ def stack(records: Sequence[PersonRecords]) -> PersonRecords:
         exit_time=cat("exit_time"),
         exit_reason=cat("exit_reason"),
         moves=moves,
+        birth_month=cat("birth_month") if all(r.birth_month is not None for r in records) else None,
         group=np.repeat(np.arange(len(records)), sizes),
         n_groups=len(records),
     )
@@ -220,8 +223,11 @@ def stocks(
     return stocks_table(persons, se, municipalities, years, scenario, replications)
 
 
-def exposure(records: PersonRecords, n_municipalities: int, years: range) -> tuple[np.ndarray, np.ndarray]:
-    """SE-years and person-years spent in each year, municipality and form.
+def exposure(
+    records: PersonRecords, n_municipalities: int, years: range, since: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """SE-years and person-years spent in each year, municipality and form (only from `since`, per person,
+    when given: the sick leave before an illness exit, say; inf leaves a person out).
 
     Arrays [replication, year, municipality, form]. Each person's time from entry to exit (or the horizon) is
     cut into segments at their changes of form. A segment spends part of its first and last calendar years
@@ -232,6 +238,8 @@ def exposure(records: PersonRecords, n_municipalities: int, years: range) -> tup
     n_y = len(years)
     person, start, end, form = records.segments
     start = np.maximum(start, float(years.start))
+    if since is not None:
+        start = np.maximum(start, since[person])
     end = np.minimum(end, float(years.stop))
     spent = end > start
     person, start, end, form = person[spent], start[spent], end[spent], form[spent]
@@ -352,3 +360,53 @@ def flows(
         else:
             data[name] = pa.array(values.astype(np.int32))
     return pa.Table.from_pydict(data, schema=schema.FLOWS)
+
+
+def ages(
+    records: PersonRecords,
+    municipalities: tuple[str, ...],
+    years: range,
+    december_before: int,
+    scenario: str,
+    replications: Sequence[int],
+) -> pa.Table:
+    """Persons by municipality and age in completed years at 31 December of the year before `years` and of
+    every year (as the stocks), cells with nobody left out: the `ages` table.
+
+    `december_before` is the month index of December of the year before the first (`records.birth_month` is
+    a month index; a birthday falls on the first of its month). A person's age at the year-ends they are
+    present grows by one a year, so people are counted by their age at the first year-end (their cohort) as
+    running sums over the year-ends, and the age is the cohort plus the year-ends since.
+    """
+    assert records.birth_month is not None
+    n_m, n_ends = len(municipalities), len(years) + 1
+    # present at the year-ends first..last (index 0: 31 December before the first year), as `stock_arrays`
+    opens = np.where(records.is_inflow, records.entry, -np.inf)
+    first = (np.maximum(np.floor(opens) + 1, years.start) - years.start).astype(np.int64)
+    last = (np.minimum(np.floor(records.exit_time), years.stop) - years.start).astype(np.int64)
+    held = first <= last
+    cohort = (december_before - records.birth_month.astype(np.int64)) // 12
+    if not held.any():
+        return schema.empty("ages")
+    youngest = int(cohort[held].min())
+    n_c = int(cohort[held].max()) - youngest + 1
+    cell = (records.municipality.astype(np.int64) * n_c + cohort - youngest)[held]
+    base = records.groups[held] * (n_ends + 1)
+    shape = (records.n_groups, n_ends + 1, n_m, n_c)
+    size = int(np.prod(shape))
+    on = np.bincount((base + first[held]) * n_m * n_c + cell, minlength=size)
+    off = np.bincount((base + last[held] + 1) * n_m * n_c + cell, minlength=size)
+    count = (on - off).reshape(shape).cumsum(axis=1)[:, :n_ends]
+    m_order = by_name(municipalities)
+    g, i, m, c = np.nonzero(count[:, :, m_order])  # in key order: replication, year, municipality, age
+    return pa.Table.from_pydict(
+        {
+            "scenario": pa.repeat(pa.scalar(scenario, pa.string()), len(g)),
+            "replication": pa.array(np.asarray(replications, np.int32)[g]),
+            "year": pa.array((years.start - 1 + i).astype(np.int16)),
+            "municipality": labels(municipalities, m_order[m]),
+            "age_years": pa.array((youngest + c + i).astype(np.int16)),
+            "persons": pa.array(count[:, :, m_order][g, i, m, c].astype(np.int32)),
+        },
+        schema=schema.AGES,
+    )

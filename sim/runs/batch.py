@@ -27,6 +27,7 @@ from sim.inputs.config import load_config
 from sim.model.replication import Model
 from sim.runs import chunks, executors, folder, schema, store
 from sim.runs.chunks import ChunkDone, ChunkTask
+from sim.runs.design import Design
 from sim.runs.folder import ChunkEntry, Manifest
 from sim.runs.plan import (
     Chunk,
@@ -69,6 +70,8 @@ class RunResult:
     seconds: float = 0.0
     failed: list[ChunkFailure] = field(default_factory=list)
     redone: list[str] = field(default_factory=list)
+    reps_per_point: int = 0
+    """An exploration's replications per design point (its `replications` then count design points)."""
 
 
 @contextlib.contextmanager
@@ -93,7 +96,7 @@ def _pending(run_dir: Path, manifest: Manifest) -> tuple[list[ChunkEntry], list[
     todo, redone = [], []
     for entry in manifest.chunks:
         if entry.status == "done":
-            why = chunks.damage(run_dir, entry, manifest.scenarios)
+            why = chunks.damage(run_dir, entry, manifest.scenarios, manifest)
             if why is None:
                 continue
             redone.append(f"chunk {entry.id} runs again: {why}")
@@ -127,6 +130,9 @@ def _execute(
             root_seed=int(manifest.root_seed or 0),
             scenarios=scenarios,
             chunk=Chunk(e.id, e.first, e.last),
+            overrides=tuple(manifest.overrides),
+            design=manifest.design,
+            reps_per_point=int(manifest.reps_per_point or 0),
         )
         for e in todo
     ]
@@ -154,6 +160,7 @@ def _execute(
         scenarios=scenarios,
         chunks=len(manifest.chunks),
         redone=redone,
+        reps_per_point=int(manifest.reps_per_point or 0),
     )
     started = time.perf_counter()
 
@@ -179,7 +186,9 @@ def _execute(
             if client is not None:
                 executors.run_dask(tasks, client, report)
             elif workers <= 1 or len(tasks) <= 1:
-                model = model or chunks.prepared_model(manifest.config_toml, str(manifest.config_path))
+                model = model or chunks.prepared_model(
+                    manifest.config_toml, str(manifest.config_path), tuple(manifest.overrides)
+                )
                 executors.run_in_process(tasks, model, report)
             else:
                 executors.run_pool(tasks, workers, report)
@@ -224,18 +233,24 @@ def start_run(
     workers: int = 1,
     scheduler: str | None = None,
     progress: Progress | None = None,
+    overrides: Sequence[str] = (),
+    design: Design | None = None,
+    reps_per_point: int | None = None,
 ) -> RunResult:
     """Run a new batch into `out/<run-id>/`. Bad input (config, arguments, an unusable folder) is a ConfigError.
 
     Chunk failures do not raise: they are in the result (and the manifest), and `resume_run` retries them.
+    `overrides`: `PATH=VALUE` settings applied to the config (and recorded in the manifest). With a `design`
+    (`sim.runs.explore.start_explore`), `replications` counts its points and every point runs `reps_per_point`
+    replications.
     """
     check_counts(replications, chunk_size, workers, root_seed)
     check_executor(executor)
     path = Path(config_path)
-    load_config(path)  # every read or validation problem, named as the user wrote the path
+    load_config(path, overrides)  # every read or validation problem, named as the user wrote the path
     text = path.read_text(encoding="utf-8")
     absolute = str(path.resolve())
-    config = folder.config_from_toml(text, absolute, absolute)
+    config = folder.config_from_toml(text, absolute, absolute, overrides)
     selected = select_scenarios(config, scenarios)
     prepare_started = time.perf_counter()
     model = Model.prepare(config)
@@ -275,7 +290,7 @@ def start_run(
         root_seed=root_seed,
         replications=replications,
         scenarios=list(selected),
-        tables=list(schema.TABLES),
+        tables=list(schema.EXPLORE_TABLES if design is not None else schema.TABLES),
         chunk_size=size,
         executor=executor,
         workers=workers,
@@ -286,7 +301,10 @@ def start_run(
             ChunkEntry(id=c.id, first=c.first, last=c.last, status="pending", error=None, seconds=None, rows=None)
             for c in plan_chunks(replications, size)
         ],
+        overrides=list(overrides),
     )
+    if design is not None:
+        manifest.design, manifest.reps_per_point = design.to_record(), reps_per_point
     try:
         lock.acquire()
         store.write_manifest(run_dir, manifest)
@@ -336,7 +354,7 @@ def resume_run(
     text = manifest.config_toml
     if store.sha256_bytes(text.encode("utf-8")) != manifest.config_sha256:
         raise ConfigError(where, "config_toml", "does not match its config_sha256")
-    config = folder.config_from_toml(text, str(manifest.config_path), where)
+    config = folder.config_from_toml(text, str(manifest.config_path), where, manifest.overrides)
     if config.population.file is not None:
         try:
             now = store.sha256_file(config.population.file)

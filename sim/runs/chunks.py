@@ -14,6 +14,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -34,6 +35,10 @@ class ChunkTask:
     root_seed: int
     scenarios: tuple[str, ...]
     chunk: Chunk
+    overrides: tuple[str, ...] = ()
+    design: dict[str, Any] | None = None
+    """An exploration's design record: the chunk is then design points `first` to `last` (`sim.runs.explore`)."""
+    reps_per_point: int = 0
 
 
 @dataclass(frozen=True)
@@ -46,9 +51,9 @@ class ChunkDone:
 
 
 @functools.lru_cache(maxsize=4)
-def prepared_model(config_toml: str, config_path: str) -> Model:
+def prepared_model(config_toml: str, config_path: str, overrides: tuple[str, ...] = ()) -> Model:
     """One model per worker process and config: the population is built once, not once per chunk."""
-    return Model.prepare(folder.config_from_toml(config_toml, config_path, config_path))
+    return Model.prepare(folder.config_from_toml(config_toml, config_path, config_path, overrides))
 
 
 def run_chunk(task: ChunkTask, model: Model | None = None) -> ChunkDone:
@@ -58,9 +63,16 @@ def run_chunk(task: ChunkTask, model: Model | None = None) -> ChunkDone:
     files is left behind, so a run folder holds whole chunks (after a kill -9 a chunk may be partly written:
     the manifest does not count it, and a resume rewrites it).
     """
+    model = model or prepared_model(task.config_toml, task.config_path, task.overrides)
     started = time.perf_counter()
     run_dir = Path(task.run_dir)
-    model = model or prepared_model(task.config_toml, task.config_path)
+    if task.design is not None:  # an exploration's chunk: design points
+        from sim.runs import points
+
+        rows = points.run_points(
+            run_dir, task.design, task.reps_per_point, task.root_seed, task.scenarios, task.chunk, model
+        )
+        return ChunkDone(task.chunk.id, time.perf_counter() - started, rows)
     try:
         # looked up on the module so that a test can stand in for it
         runs = [
@@ -83,7 +95,9 @@ def run_chunk(task: ChunkTask, model: Model | None = None) -> ChunkDone:
     return ChunkDone(task.chunk.id, time.perf_counter() - started, rows)
 
 
-def damage(run_dir: Path, entry: folder.ChunkEntry, scenarios: Sequence[str]) -> str | None:
+def damage(
+    run_dir: Path, entry: folder.ChunkEntry, scenarios: Sequence[str], manifest: folder.Manifest | None = None
+) -> str | None:
     """Why a chunk the manifest marks done cannot be trusted as it is on disk, or None when it is intact.
 
     Every file must be there, its Parquet footer readable, its schema the table's, and (where the manifest
@@ -91,8 +105,9 @@ def damage(run_dir: Path, entry: folder.ChunkEntry, scenarios: Sequence[str]) ->
     of these; damage inside a data page with an intact footer would only show when read.
     """
     rows = 0
-    for path in folder.chunk_paths(run_dir, entry.id, scenarios):
-        table = path.parent.parent.name
+    tables = folder.run_tables(manifest)
+    for path in folder.chunk_paths(run_dir, entry.id, scenarios, tables):
+        table = path.parent.name if path.parent.name in tables else path.parent.parent.name
         if not path.is_file():
             return f"{path} is missing"
         try:
@@ -100,7 +115,7 @@ def damage(run_dir: Path, entry: folder.ChunkEntry, scenarios: Sequence[str]) ->
             written = meta.schema.to_arrow_schema()
         except (OSError, pa.ArrowException) as exc:
             return f"{path} cannot be read ({exc})"
-        if not written.equals(folder.file_schema(table)):
+        if not written.equals(folder.file_schema(table, manifest)):
             return f"{path} does not have the {table} schema"
         rows += meta.num_rows
     if entry.rows is not None and rows != entry.rows:

@@ -47,7 +47,11 @@ class Design:
 
     def problem(self) -> dict[str, object]:
         """The design as SALib's problem dictionary (for its analysis functions)."""
-        return {"num_vars": len(self.names), "names": list(self.names), "bounds": list(zip(self.low, self.high))}
+        return {
+            "num_vars": len(self.names),
+            "names": list(self.names),
+            "bounds": list(zip(self.low, self.high, strict=True)),
+        }
 
     def point(self, index: int) -> dict[str, float]:
         return dict(zip(self.names, self.values[index].tolist(), strict=True))
@@ -125,7 +129,11 @@ def make_design(
         raise ConfigError("--design", kind, f"unknown design; known: {', '.join(DESIGNS)}")
     if samples < 2:
         raise ConfigError("--samples", str(samples), "at least 2 samples are needed")
-    problem = {"num_vars": len(names), "names": list(names), "bounds": [[lo, hi] for lo, hi in zip(low, high)]}
+    problem = {
+        "num_vars": len(names),
+        "names": list(names),
+        "bounds": [[lo, hi] for lo, hi in zip(low, high, strict=True)],
+    }
     if kind == "lhs":
         values = latin.sample(problem, samples, seed=seed)
     elif kind == "sobol":

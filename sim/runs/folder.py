@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from sim.errors import ConfigError
 from sim.inputs.config import Config, config_from_dict
+from sim.inputs.overrides import apply_overrides
 from sim.runs import schema
 
 if TYPE_CHECKING:
@@ -48,19 +49,53 @@ Filters: TypeAlias = "Mapping[str, Any] | pc.Expression | None"
 # -------------------------------------------------------------------------------------------- layout
 
 
-def file_schema(table: str) -> pa.Schema:
-    """The schema of a table's files: the table's schema without the scenario, which is the folder name."""
-    full = schema.TABLES[table]
+KNOWN_TABLES = (*schema.TABLES, *schema.EXPLORE_TABLES, "sensitivity")
+
+
+def table_schema(table: str, manifest: Manifest | None = None) -> pa.Schema:
+    """A table's full schema; `experiments` has a column per drawn parameter, named in the manifest's design."""
+    if table in schema.TABLES:
+        return schema.TABLES[table]
+    if table in schema.OTHER_TABLES:
+        return schema.OTHER_TABLES[table]
+    names = [str(n) for n in (manifest.design or {}).get("names", [])] if manifest is not None else []
+    return schema.experiments_schema(names, {n: schema.unit_of(n) for n in names})
+
+
+def file_schema(table: str, manifest: Manifest | None = None) -> pa.Schema:
+    """The schema of a table's files: without the scenario where that is the folder name."""
+    full = table_schema(table, manifest)
+    if table in schema.UNPARTITIONED:
+        return full
     return full.remove(full.get_field_index(PARTITION))
 
 
-def chunk_path(run_dir: Path, table: str, scenario: str, chunk: int) -> Path:
+def table_keys(table: str) -> tuple[str, ...]:
+    return schema.KEYS[table] if table in schema.KEYS else schema.OTHER_KEYS[table]
+
+
+def chunk_path(run_dir: Path, table: str, scenario: str | None, chunk: int) -> Path:
+    if table in schema.UNPARTITIONED:
+        return run_dir / table / f"part-{chunk:05d}.parquet"
     return run_dir / table / f"{PARTITION}={scenario}" / f"part-{chunk:05d}.parquet"
 
 
-def chunk_paths(run_dir: Path, chunk: int, scenarios: Sequence[str]) -> list[Path]:
-    """Every file of one chunk: one per table and scenario."""
-    return [chunk_path(run_dir, t, s, chunk) for t in schema.TABLES for s in scenarios]
+def run_tables(manifest: Manifest | None) -> tuple[str, ...]:
+    """The tables every chunk of this run writes: an exploration's two, or a batch's."""
+    return schema.EXPLORE_TABLES if manifest is not None and manifest.design else tuple(schema.TABLES)
+
+
+def chunk_paths(
+    run_dir: Path, chunk: int, scenarios: Sequence[str], tables: Sequence[str] = tuple(schema.TABLES)
+) -> list[Path]:
+    """Every file of one chunk: one per table and scenario (one per table without a scenario)."""
+    paths = []
+    for t in tables:
+        if t in schema.UNPARTITIONED:
+            paths.append(chunk_path(run_dir, t, None, chunk))
+        else:
+            paths.extend(chunk_path(run_dir, t, s, chunk) for s in scenarios)
+    return paths
 
 
 def table_files(run_dir: str | Path, table: str) -> list[Path]:
@@ -68,7 +103,8 @@ def table_files(run_dir: str | Path, table: str) -> list[Path]:
     root = Path(run_dir) / table
     if not root.is_dir():
         return []
-    return sorted(p for p in root.glob(f"{PARTITION}=*/*.parquet") if not p.name.startswith((".", "_")))
+    pattern = "*.parquet" if table in schema.UNPARTITIONED else f"{PARTITION}=*/*.parquet"
+    return sorted(p for p in root.glob(pattern) if not p.name.startswith((".", "_")))
 
 
 # ------------------------------------------------------------------------------------------ manifest
@@ -128,6 +164,13 @@ class Manifest(BaseModel):
     timings: dict[str, Any] = {}
     chunks: list[ChunkEntry] = []
     sessions: list[dict[str, Any]] = []
+    overrides: list[str] = []
+    """`--set PATH=VALUE` overrides, applied to `config_toml` in this order wherever the config is rebuilt."""
+    design: dict[str, Any] | None = None
+    """An exploration's design (`sim.runs.design.Design.to_record`); its chunks are design points, not replications."""
+    reps_per_point: int | None = None
+    target_se: dict[str, Any] | None = None
+    """`wsw-sim run --target-se`: the rule (target, minimum and maximum replications), every check, why it stopped."""
 
     def as_dict(self) -> dict[str, Any]:
         """The manifest as the JSON object in the file (keys never set are left out)."""
@@ -165,16 +208,19 @@ def read_manifest(run_dir: str | Path) -> Manifest:
         raise ConfigError(path, where, f"is not a wsw-sim manifest ({err['msg']})") from None
 
 
-def config_from_toml(text: str, config_path: str, where: str | Path) -> Config:
+def config_from_toml(text: str, config_path: str, where: str | Path, overrides: Sequence[str] = ()) -> Config:
     """The config as every process of a batch sees it: parsed from the text kept in the manifest.
 
     `config_path` is where the text came from (relative paths in it, a population file, are taken from its
-    folder); `where` names the file to blame when the text is not TOML.
+    folder); `where` names the file to blame when the text is not TOML. `overrides` (`PATH=VALUE`) are applied
+    to the document first, as `wsw-sim run --set` did.
     """
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(where, "config_toml", f"is not valid TOML ({exc})") from None
+    if overrides:
+        raw = apply_overrides(raw, overrides, source=config_path)
     return config_from_dict(raw, source=config_path, base_dir=Path(config_path).parent)
 
 
@@ -182,15 +228,21 @@ def run_config(run_dir: str | Path) -> Config:
     """The config of a run, rebuilt from the text kept in its manifest (the file itself is not needed)."""
     manifest = read_manifest(run_dir)
     manifest_path = Path(run_dir) / MANIFEST
-    return config_from_toml(manifest.config_toml, manifest.config_path or str(manifest_path), manifest_path)
+    return config_from_toml(
+        manifest.config_toml, manifest.config_path or str(manifest_path), manifest_path, manifest.overrides
+    )
 
 
 # ------------------------------------------------------------------------------------------- tables
 
 
 def _check_table(run_dir: str | Path, table: str) -> None:
-    if table not in schema.TABLES:
-        raise ConfigError(run_dir, "", f"unknown table {table!r}; known: {', '.join(schema.TABLES)}")
+    if table not in KNOWN_TABLES:
+        raise ConfigError(run_dir, "", f"unknown table {table!r}; known: {', '.join(KNOWN_TABLES)}")
+
+
+def _manifest_if_needed(run_dir: str | Path, table: str) -> Manifest | None:
+    return read_manifest(run_dir) if table == "experiments" else None
 
 
 def dataset(run_dir: str | Path, table: str) -> ds.Dataset | None:
@@ -204,6 +256,15 @@ def dataset(run_dir: str | Path, table: str) -> ds.Dataset | None:
     files = table_files(run_path(run_dir), table)
     if not files:
         return None
+    if table in schema.UNPARTITIONED:
+        try:
+            return ds.dataset(
+                [str(f) for f in files],
+                format="parquet",
+                schema=table_schema(table, _manifest_if_needed(run_dir, table)),
+            )
+        except (OSError, pa.ArrowException) as exc:
+            raise ConfigError(Path(run_dir) / table, "", f"cannot be read as Parquet ({exc})") from None
     partitioning = ds.partitioning(pa.schema([pa.field(PARTITION, pa.string())]), flavor="hive")
     try:
         return ds.dataset(
@@ -211,7 +272,7 @@ def dataset(run_dir: str | Path, table: str) -> ds.Dataset | None:
             format="parquet",
             partitioning=partitioning,
             partition_base_dir=str(Path(run_dir) / table),
-            schema=schema.TABLES[table],
+            schema=table_schema(table),
         )
     except (OSError, pa.ArrowException) as exc:
         raise ConfigError(Path(run_dir) / table, "", f"cannot be read as Parquet ({exc})") from None
@@ -246,7 +307,7 @@ def read_table(
     files there are: `read_manifest(run_dir).status` says whether the run finished.
     """
     _check_table(run_dir, table)
-    full = schema.TABLES[table]
+    full = table_schema(table, _manifest_if_needed(run_dir, table))
     named = [*(columns or []), *(filters if isinstance(filters, Mapping) else [])]
     unknown = [c for c in named if c not in full.names]
     if unknown:
@@ -261,14 +322,14 @@ def read_table(
     data = dataset(run_dir, table)
     if data is None:
         return full.empty_table().select(wanted)
-    need = list(dict.fromkeys([*wanted, *schema.KEYS[table]]))  # the keys too, to sort by
+    need = list(dict.fromkeys([*wanted, *table_keys(table)]))  # the keys too, to sort by
     try:
         got = data.to_table(columns=need, filter=expr)
     except (OSError, pa.ArrowException) as exc:
         raise ConfigError(Path(run_dir) / table, "", f"cannot be read as Parquet ({exc})") from None
     typed = pa.schema([full.field(n) for n in need], metadata=full.metadata)
     got = pa.Table.from_arrays([got.column(n).cast(typed.field(n).type) for n in need], schema=typed)
-    return got.sort_by([(k, "ascending") for k in schema.KEYS[table]]).select(wanted)
+    return got.sort_by([(k, "ascending") for k in table_keys(table)]).select(wanted)
 
 
 def read_frame(

@@ -25,6 +25,7 @@ KEY_TYPES: Final = {
     "organisation": pa.string(),
     "work_form": pa.string(),
     "parameter": pa.string(),
+    "age_years": pa.int16(),
 }
 
 
@@ -141,9 +142,22 @@ FINANCE = _table_schema(
         _f("site_cost_eur", pa.float64(), "sheltered-work sites, or sheltered places bought", "EUR"),
         _f("transition_cost_eur", pa.float64(), "one-off reorganisation costs, stranded sites", "EUR"),
         _f(
+            "sick_leave_eur",
+            pa.float64(),
+            "added value forgone on sick leave before exits for illness (wage and subsidy still paid)",
+            "EUR",
+        ),
+        _f(
+            "dissolution_cost_eur",
+            pa.float64(),
+            "one-off costs of an organisation that ended: non-Wsw staff, double running, ICT, reserves",
+            "EUR",
+        ),
+        _f("commercial_result_eur", pa.float64(), "result of the commercial branch, allocated by the key", "EUR"),
+        _f(
             "municipal_contribution_eur",
             pa.float64(),
-            "what the municipality pays on top of the subsidy: costs - subsidy - added value",
+            "what the municipality pays on top of the subsidy: costs - subsidy - added value - commercial result",
             "EUR",
         ),
     ],
@@ -157,7 +171,12 @@ ORGANISATIONS = _table_schema(
         _REPLICATION,
         _YEAR,
         _ORGANISATION,
-        _f("members", pa.string(), "member municipalities, comma-separated, at 31 December"),
+        _f(
+            "members",
+            pa.string(),
+            "member municipalities, comma-separated, at 31 December (an organisation that only employs, buying"
+            " places and coaching, lists those it employs for; they are members of the one serving them too)",
+        ),
         _f("persons", pa.int32(), "Wsw employees at 31 December", "persons"),
         _f("se", pa.float64(), "SE at 31 December", "SE"),
         _f("coaches_fte", pa.float64(), "job coaches at 31 December", "FTE"),
@@ -175,6 +194,19 @@ ORGANISATIONS = _table_schema(
             "EUR/SE",
             True,
         ),
+        _f("other_persons", pa.float64(), "persons of other target groups in the year (config)", "persons"),
+        _f(
+            "other_groups_result_eur",
+            pa.float64(),
+            "what other target groups bring in less their own costs and their share of the shared costs",
+            "EUR",
+        ),
+        _f("viable_wsw", pa.bool_(), "the Wsw part meets [viability] (persons, its overhead per SE)"),
+        _f(
+            "viable_company",
+            pa.bool_(),
+            "the whole company meets [viability] (other groups counted as one SE a person)",
+        ),
     ],
     "Each organisation's size, staffing and overhead per calendar year",
 )
@@ -190,12 +222,30 @@ PARAMETERS = _table_schema(
     "Parameters drawn per replication (the same value for every scenario of a replication)",
 )
 
+AGES = _table_schema(
+    "ages",
+    [
+        _SCENARIO,
+        _REPLICATION,
+        _f(
+            "year",
+            pa.int16(),
+            "state at 31 December of this year; the start appears as the year before the first",
+        ),
+        _MUNICIPALITY,
+        _f("age_years", pa.int16(), "age in completed years at 31 December", "years"),
+        _f("persons", pa.int32(), "Wsw employees of that age (cells with nobody are left out)", "persons"),
+    ],
+    "Wsw employees by municipality and age at 31 December, as the stocks",
+)
+
 TABLES: Final[dict[str, pa.Schema]] = {
     "stocks": STOCKS,
     "flows": FLOWS,
     "finance": FINANCE,
     "organisations": ORGANISATIONS,
     "parameters": PARAMETERS,
+    "ages": AGES,
 }
 
 KEYS: Final[dict[str, tuple[str, ...]]] = {
@@ -204,6 +254,7 @@ KEYS: Final[dict[str, tuple[str, ...]]] = {
     "finance": ("scenario", "replication", "year", "organisation", "municipality"),
     "organisations": ("scenario", "replication", "year", "organisation"),
     "parameters": ("scenario", "replication", "parameter"),
+    "ages": ("scenario", "replication", "year", "municipality", "age_years"),
 }
 """The columns that identify a row of each table (its natural sort order too)."""
 
@@ -216,3 +267,111 @@ def conform(table: str, data: pa.Table) -> pa.Table:
     """Cast `data` to the table's schema (column order, types, metadata); raises on missing columns."""
     schema = TABLES[table]
     return pa.Table.from_arrays([data.column(f.name).cast(f.type) for f in schema], schema=schema)
+
+
+# --------------------------------------------------------------------------------- explorations (`explore`)
+
+_POINT = _f("point", pa.int32(), "design point (0-based, in the order of the design in the manifest)")
+
+OUTCOMES = _table_schema(
+    "outcomes",
+    [
+        _SCENARIO,
+        _POINT,
+        _REPLICATION,
+        _f("municipality", pa.string(), "municipality, or 'total' for the six together"),
+        _f(
+            "contribution_npv_eur",
+            pa.float64(),
+            "municipal contribution summed over the [analysis] horizon, discounted to its first year "
+            "(sim.runs.outcomes.contribution_npv); null for a scenario without organisations",
+            "EUR",
+            nullable=True,
+        ),
+        _f(
+            "contribution_npv_diff_eur",
+            pa.float64(),
+            "contribution_npv_eur minus that of the baseline scenario at the same point and replication",
+            "EUR",
+            nullable=True,
+        ),
+        _f("placements", pa.int32(), "placements started (all three forms) over the [analysis] horizon", "persons"),
+        _f(
+            "waiting_weeks_mean",
+            pa.float64(),
+            "mean wait for a job coach of the placements started over the horizon (null when none)",
+            "weeks",
+            nullable=True,
+        ),
+        _f(
+            "first_year_below_viability",
+            pa.int16(),
+            "first year of the horizon in which the organisation the municipality belongs to (for 'total': any "
+            "organisation) is below a [viability] threshold; null if never",
+            "year",
+            nullable=True,
+        ),
+    ],
+    "Per design point, replication, scenario and municipality: what an exploration measures",
+)
+
+SENSITIVITY = _table_schema(
+    "sensitivity",
+    [
+        _f("outcome", pa.string(), "the outcomes column analysed (a mean over each point's replications)"),
+        _SCENARIO,
+        _f("municipality", pa.string(), "municipality, or 'total'"),
+        _f("parameter", pa.string(), "config path of the parameter"),
+        _f("method", pa.string(), "morris or sobol"),
+        _f("index", pa.string(), "mu_star and sigma (Morris, in the outcome's unit), S1 and ST (Sobol, shares)"),
+        _f("value", pa.float64(), "the index"),
+        _f("ci_low", pa.float64(), "95% confidence interval, low end (null where none)", nullable=True),
+        _f("ci_high", pa.float64(), "95% confidence interval, high end (null where none)", nullable=True),
+    ],
+    "Sensitivity indices of an exploration (wsw-sim sensitivity), per outcome, scenario and municipality",
+)
+
+
+def experiments_schema(names: list[str] | tuple[str, ...], units: dict[str, str] | None = None) -> pa.Schema:
+    """The `experiments` table of a design: `point` and one float column per drawn parameter (its config path).
+
+    `units`: the unit of each parameter where its name tells it (field metadata, like every other table).
+    """
+    units = units or {}
+    fields = [_POINT] + [
+        _f(name, pa.float64(), "value of this config parameter at the design point", units.get(name, ""))
+        for name in names
+    ]
+    return _table_schema("experiments", fields, "Parameter values of every design point of an exploration")
+
+
+EXPLORE_TABLES: Final[tuple[str, ...]] = ("experiments", "outcomes")
+"""What a chunk of an exploration writes (instead of `TABLES`)."""
+UNPARTITIONED: Final[tuple[str, ...]] = ("experiments", "sensitivity")
+"""Tables without a scenario: files directly in `<table>/`, no `scenario=` folder."""
+OTHER_TABLES: Final[dict[str, pa.Schema]] = {"outcomes": OUTCOMES, "sensitivity": SENSITIVITY}
+
+OTHER_KEYS: Final[dict[str, tuple[str, ...]]] = {
+    "experiments": ("point",),
+    "outcomes": ("scenario", "point", "replication", "municipality"),
+    "sensitivity": ("outcome", "scenario", "municipality", "parameter", "method", "index"),
+}
+
+
+def unit_of(path: str) -> str:
+    """The unit a parameter's config path names (`..._eur_per_year` -> 'EUR/year'), else ''."""
+    name = path.rsplit(".", 1)[-1]
+    for suffix, unit in (
+        ("_eur_per_se", "EUR/SE"),
+        ("_eur_per_person_year", "EUR/person/year"),
+        ("_eur_per_year", "EUR/year"),
+        ("_eur", "EUR"),
+        ("_per_year", "1/year"),
+        ("_weeks", "weeks"),
+        ("_years_mean", "years"),
+        ("_years", "years"),
+        ("_fte", "FTE"),
+    ):
+        if name.endswith(suffix):
+            return unit
+    return ""

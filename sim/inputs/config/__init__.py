@@ -12,6 +12,7 @@ keyed by the parameter's dotted path.
 Any error is raised as `sim.errors.ConfigError`, whose message names the file and the field.
 """
 
+from sim.inputs.config.analysis import AnalysisConfig, analysis_from_table
 from sim.inputs.config.calibration import CalibrationConfig, ObservedStock
 from sim.inputs.config.demography import (
     AgeBand,
@@ -28,7 +29,9 @@ from sim.inputs.config.organisations import (
     NetworkConfig,
     OrganisationParams,
     OrganisationsConfig,
+    OtherGroup,
     Partition,
+    Rule,
     ScenarioConfig,
     Site,
     ViabilityConfig,
@@ -41,6 +44,7 @@ __all__ = [
     "SHARE_TOLERANCE",
     "AgeBand",
     "AgeTargets",
+    "AnalysisConfig",
     "AowConfig",
     "ByForm",
     "CalibrationConfig",
@@ -58,15 +62,18 @@ __all__ = [
     "ObservedStock",
     "OrganisationParams",
     "OrganisationsConfig",
+    "OtherGroup",
     "ParamSpec",
     "Partition",
     "PopulationConfig",
     "Positive",
+    "Rule",
     "SETargets",
     "ScenarioConfig",
     "Site",
     "ViabilityConfig",
     "VoluntaryConfig",
+    "analysis_from_table",
     "config_from_dict",
     "load_config",
 ]

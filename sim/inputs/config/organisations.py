@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
+import numpy as np
 from pydantic import (
     Field,
     PrivateAttr,
@@ -26,10 +27,18 @@ from sim.inputs.config.fields import (
 
 
 class Partition(Frozen):
-    """From `start` (a 1 January) on, which organisation each municipality belongs to."""
+    """From `start` (a 1 January) on, which organisation each municipality belongs to.
+
+    `employers`: organisations that keep the employer role for some municipalities while buying places and
+    coaching from the organisation those municipalities are in (a service agreement). Their people work in,
+    are coached by and placed through that organisation, whose costs they share by the allocation key; the
+    employer pays only its own `employer_overhead_eur_per_year` on top. Written by a `buy_services_from`
+    rule, or in a timeline.
+    """
 
     start: date
     organisations: dict[str, list[Municipality]]
+    employers: dict[str, list[Municipality]] = Field(default_factory=dict)
 
     @field_validator("start")
     @classmethod
@@ -39,14 +48,53 @@ class Partition(Frozen):
         return value
 
 
+class Rule(Frozen):
+    """An organisation that ends: evaluated at each 1 January while `organisation` exists.
+
+    Exactly one of `when = "below_viability"` (fires after `for_years` consecutive 1 Januaries below a
+    threshold of [viability]) and `at` (a decision by date, a 1 January). `merge_into`: its municipalities
+    join `target` (people keep form of work and contract, coaches follow, the dissolution costs are booked).
+    `buy_services_from`: they join `target` for places and coaching, and the organisation stays their
+    employer (see `Partition.employers`).
+    """
+
+    organisation: str
+    when: Literal["below_viability"] | None = None
+    for_years: int = Field(default=1, ge=1, le=50)
+    judge: Literal["wsw", "company"] = "wsw"
+    """What `below_viability` judges: the Wsw part (its persons; its share of the fixed overhead per SE) or
+    the whole company (other target groups counted as one SE a person)."""
+    at: date | None = None
+    action: Literal["merge_into", "buy_services_from"]
+    target: str
+    note: str = ""
+
+    @field_validator("at")
+    @classmethod
+    def _first_of_january(cls, value: date | None) -> date | None:
+        if value is not None and (value.month, value.day) != (1, 1):
+            raise ValueError("must be a 1 January (rules are evaluated at the start of a year)")
+        return value
+
+    @model_validator(mode="after")
+    def _when_or_at(self) -> Rule:
+        if (self.when is None) == (self.at is None):
+            raise ValueError("give exactly one of 'when' and 'at'")
+        if self.organisation == self.target:
+            raise ValueError("an organisation cannot merge into or buy from itself")
+        return self
+
+
 class ScenarioConfig(Frozen):
-    """A scenario: a timeline of partitions of the municipalities into organisations.
+    """A scenario: a timeline of partitions of the municipalities into organisations, and rules by which
+    organisations end (`Rule`).
 
     An empty timeline means no organisations at all: demography only (no placements, no money).
     """
 
     description: str = ""
     timeline: list[Partition] = Field(default_factory=list)
+    rules: list[Rule] = Field(default_factory=list)
 
 
 # --------------------------------------------------------------------------------------- organisations
@@ -92,6 +140,32 @@ class OrganisationParams(Frozen):
     sheltered_policy: Literal["run", "buy"] = "run"
     site_min_occupancy: Fraction = 0.3
     setup_cost_eur: NonNegative = 0.0
+    employer_overhead_eur_per_year: NonNegative = Field(
+        default=0.0, description="payroll and HR of an organisation that keeps the employer role only"
+    )
+    dissolution_staff_eur: NonNegative = Field(
+        default=0.0, description="one-off, when the organisation ends: its non-Wsw staff (redundancy, transfer)"
+    )
+    dissolution_double_running_eur: NonNegative = Field(
+        default=0.0, description="one-off, when it ends: old and new organisations running side by side"
+    )
+    dissolution_ict_eur: NonNegative = Field(default=0.0, description="one-off, when it ends: ICT split or migration")
+    dissolution_reserves_eur: float = Field(
+        default=0.0, description="one-off, when it ends: obligations less reserves divided (negative: a gain)"
+    )
+    commercial_result_eur_per_se: float = Field(
+        default=0.0, description="result of the commercial branch per SE-year of Wsw employees (negative: a loss)"
+    )
+
+    @property
+    def dissolution_eur(self) -> float:
+        """Everything an organisation costs once when it ends (EUR of the price year)."""
+        return (
+            self.dissolution_staff_eur
+            + self.dissolution_double_running_eur
+            + self.dissolution_ict_eur
+            + self.dissolution_reserves_eur
+        )
 
     @field_validator("placement_duration_years_mean")
     @classmethod
@@ -130,14 +204,23 @@ class Site(Frozen):
     closure_cost_eur: NonNegative = 0.0
 
 
+IndexRate = Annotated[float, Field(ge=-0.05, le=0.3)]
+
+
 class MoneyConfig(Frozen):
     """Prices (EUR of `price_year`) and their yearly indexation; the allocation key of the balance."""
 
     price_year: int = Field(default=2019, ge=1990, le=2100)
     wage_cost_eur_per_se: Positive
     wage_index_per_year: Annotated[float, Field(ge=-0.05, le=0.2)] = 0.02
+    wage_index_by_year: dict[int, IndexRate] = Field(default_factory=dict)
+    """Wage indexation of given years (the rise from the year before); other years `wage_index_per_year`."""
     subsidy_eur_per_se: NonNegative
     subsidy_index_per_year: Annotated[float, Field(ge=-0.05, le=0.2)] = 0.0193
+    subsidy_index_by_year: dict[int, IndexRate] = Field(default_factory=dict)
+    """Subsidy indexation of given years; other years `subsidy_index_per_year`."""
+    sick_leave_years_before_illness_exit: Annotated[float, Field(ge=0, le=3)] = 0.0
+    """Before an exit for illness, this long on sick leave: wage and subsidy paid, no added value."""
     added_value_eur_per_se: ByForm
     price_index_per_year: Annotated[float, Field(ge=-0.05, le=0.2)] = 0.02
     wage_subsidy_eur_per_se: NonNegative
@@ -174,6 +257,30 @@ class Memo:
     __hash__ = None  # type: ignore[assignment]
 
 
+class OtherGroup(Frozen):
+    """Another target group of a municipality (Participatiewet beschut werk, re-integration, regular staff)
+    in whichever organisation the municipality belongs to: on a split each municipality takes its own.
+
+    Persons in a year: `persons_by_year` where given, else `persons_start` (in the horizon's first year) plus
+    `persons_change_per_year` a year since, never below zero. They share the organisation's fixed overhead,
+    governance, coaches and sites' running costs with the Wsw employees by persons (person-years); what they
+    bring in and cost themselves is their own budget, reported in the `organisations` table, not the Wsw's.
+    """
+
+    name: str
+    municipality: Municipality
+    persons_start: NonNegative
+    persons_change_per_year: float = 0.0
+    persons_by_year: dict[int, NonNegative] = Field(default_factory=dict)
+    revenue_eur_per_person_year: NonNegative = 0.0
+    cost_eur_per_person_year: NonNegative = 0.0
+
+    def persons(self, year: int, start_year: int) -> float:
+        if year in self.persons_by_year:
+            return self.persons_by_year[year]
+        return max(0.0, self.persons_start + self.persons_change_per_year * (year - start_year))
+
+
 class OrganisationsConfig(Frozen):
     """Organisation parameters, the employer network, the sites, and how a split divides coaches and network.
 
@@ -186,7 +293,17 @@ class OrganisationsConfig(Frozen):
     network: NetworkConfig
     sites: list[Site] = Field(default_factory=list)
     division_key: Literal["persons", "se"] = "persons"
+    other_groups: list[OtherGroup] = Field(default_factory=list)
     _merged: Memo = PrivateAttr(default_factory=lambda: Memo())
+
+    def other_persons(self, municipalities: list[str], years: range) -> np.ndarray:
+        """Persons of other target groups by year of `years` and municipality: [year, municipality]."""
+        out = np.zeros((len(years), len(municipalities)))
+        index = {m: i for i, m in enumerate(municipalities)}
+        for group in self.other_groups:
+            for k, year in enumerate(years):
+                out[k, index[group.municipality]] += group.persons(year, years.start)
+        return out
 
     def params(self, name: str) -> OrganisationParams:
         """The parameters of organisation `name`: the defaults with its overrides (merged once: it is frozen).

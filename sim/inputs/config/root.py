@@ -15,6 +15,7 @@ from pydantic import (
 )
 
 from sim.errors import ConfigError
+from sim.inputs.config.analysis import AnalysisConfig, check_analysis
 from sim.inputs.config.calibration import CalibrationConfig
 from sim.inputs.config.demography import DemographyConfig
 from sim.inputs.config.fields import (
@@ -26,8 +27,9 @@ from sim.inputs.config.population import Horizon, PopulationConfig
 from sim.inputs.overrides import apply_overrides
 from sim.inputs.paths import get_at, path_parts, with_value
 
-FIXED_FOR_A_RUN = ("population.", "horizon.")
-"""Config paths no replication or design point may change: the people and the period simulated."""
+FIXED_FOR_A_RUN = ("population.", "horizon.", "analysis.")
+"""Config paths no replication or design point may change: the people and the period simulated, and the
+definition of cost the results are read with."""
 
 # ---------------------------------------------------------------------------------------------- config
 
@@ -45,6 +47,7 @@ class Config(Frozen):
     money: MoneyConfig | None = None
     viability: ViabilityConfig = ViabilityConfig()
     calibration: CalibrationConfig | None = None
+    analysis: AnalysisConfig = AnalysisConfig()
     source: str = ""
     uncertain: dict[str, ParamSpec] = Field(default_factory=dict)
     """The parameters drawn once per replication (those given a `dist`), by config path."""
@@ -134,6 +137,7 @@ def config_from_dict(raw: Mapping[str, Any], source: str = "<config>", base_dir:
             msg += f" (and {more} more problem{'s' if more > 1 else ''})"
         raise ConfigError(source, _field_name(loc), msg) from None
     _check_references(config)
+    check_analysis(config.analysis, config.scenario_names, config.horizon.years, config.source)
     _check_uncertain_paths(config)
     return config
 
@@ -171,6 +175,8 @@ def _check_references(config: Config) -> None:
                 f"scenarios.{name}.timeline[0].start",
                 "the first partition must hold from the start",
             )
+        _check_employers(config, name, scenario)
+        _check_rules(config, name, scenario)
         if scenario.timeline and (config.organisations is None or config.money is None):
             table = "organisations" if config.organisations is None else "money"
             raise ConfigError(config.source, table, f"missing table: scenario {name!r} has organisations")
@@ -186,6 +192,13 @@ def _check_references(config: Config) -> None:
                 err = exc.errors()[0]
                 msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
                 raise ConfigError(config.source, f"{field}.{_field_name(tuple(err['loc']))}", msg) from None
+        for i, group in enumerate(config.organisations.other_groups):
+            if group.municipality not in municipalities:
+                raise ConfigError(
+                    config.source,
+                    f"organisations.other_groups[{i}].municipality",
+                    f"unknown municipality {group.municipality!r}",
+                )
         for i, site in enumerate(config.organisations.sites):
             if site.municipality not in municipalities:
                 raise ConfigError(
@@ -201,6 +214,56 @@ def _check_references(config: Config) -> None:
             )
 
 
+def _check_employers(config: Config, name: str, scenario: ScenarioConfig) -> None:
+    """An employer organisation of a partition employs municipalities of that partition, each once, and is
+    not itself one of its organisations."""
+    for i, part in enumerate(scenario.timeline):
+        seen: set[str] = set()
+        for employer, members in part.employers.items():
+            field = f"scenarios.{name}.timeline[{i}].employers.{employer}"
+            if employer in part.organisations:
+                raise ConfigError(config.source, field, "is an organisation of this partition, not an employer only")
+            for m in members:
+                if m not in config.municipalities or m in seen:
+                    raise ConfigError(config.source, field, f"{m!r}: unknown, or employed by two organisations")
+                seen.add(m)
+
+
+def _check_rules(config: Config, name: str, scenario: ScenarioConfig) -> None:
+    """Rules name organisations of the timeline; a rule by date targets one that exists then; no cycles."""
+    if scenario.rules and not scenario.timeline:
+        raise ConfigError(config.source, f"scenarios.{name}.rules", "rules need a timeline of organisations")
+    existing = [set(part.organisations) for part in scenario.timeline]
+    known = set().union(*existing) if existing else set()
+    edges: dict[str, set[str]] = {}
+    for i, rule in enumerate(scenario.rules):
+        field = f"scenarios.{name}.rules[{i}]"
+        if rule.organisation not in known:
+            raise ConfigError(config.source, f"{field}.organisation", f"unknown organisation {rule.organisation!r}")
+        if rule.target not in known:
+            raise ConfigError(config.source, f"{field}.target", f"unknown organisation {rule.target!r}")
+        if rule.at is not None:
+            before = [k for k, part in enumerate(scenario.timeline) if part.start <= rule.at]
+            if not before or rule.target not in existing[before[-1]]:
+                raise ConfigError(
+                    config.source, f"{field}.target", f"{rule.target!r} does not exist on {rule.at.isoformat()}"
+                )
+        elif not any(rule.organisation in orgs and rule.target in orgs for orgs in existing):
+            raise ConfigError(
+                config.source, f"{field}.target", f"{rule.target!r} never exists beside {rule.organisation!r}"
+            )
+        edges.setdefault(rule.organisation, set()).add(rule.target)
+    for start in edges:  # a cycle: following the targets leads back to where it started
+        seen, todo = set(), list(edges[start])
+        while todo:
+            org = todo.pop()
+            if org == start:
+                raise ConfigError(config.source, f"scenarios.{name}.rules", f"a cycle of merges through {start!r}")
+            if org not in seen:
+                seen.add(org)
+                todo.extend(edges.get(org, ()))
+
+
 def check_range_allowed(config: Config, path: str) -> None:
     """`path`'s range holds only values its field accepts (an exploration checks the parameters it varies)."""
     _check_range_allowed(config, path)
@@ -213,7 +276,7 @@ def _check_uncertain_paths(config: Config) -> None:
             raise ConfigError(
                 config.source,
                 path,
-                "the population and the horizon are fixed for a run; no distribution here",
+                "the population, the horizon and the analysis are fixed for a run; no distribution here",
             )
         node: Any = config
         try:

@@ -59,6 +59,9 @@ def cell(table: pd.DataFrame, year: int, quantity: str, municipality: str = "Alm
     return float(row["expected"].iloc[0]), float(row["variance"].iloc[0])
 
 
+ONE_AGE_BAND = [{"from_age": 0, "multiplier": 1.0}]
+"""The voluntary hazard the same at every age (smoke.toml's falls with age)."""
+
 NO_HAZARDS = {
     "demography": {
         "mortality": {"excess_multiplier": 0.0},
@@ -66,7 +69,8 @@ NO_HAZARDS = {
         "voluntary": {
             "hazard_per_year": dict.fromkeys(
                 ("beschut_binnen", "groepsdetachering", "individuele_detachering", "begeleid_werken"), 0.0
-            )
+            ),
+            "age_bands": ONE_AGE_BAND,
         },
     }
 }
@@ -96,7 +100,8 @@ def test_constant_hazards_give_exponential_survival_split_by_rate():
             **NO_HAZARDS["demography"],
             "illness": {"bands": [{"from_age": 0, "hazard_per_year": illness}]},
             "voluntary": {
-                "hazard_per_year": dict.fromkeys(NO_HAZARDS["demography"]["voluntary"]["hazard_per_year"], voluntary)
+                "hazard_per_year": dict.fromkeys(NO_HAZARDS["demography"]["voluntary"]["hazard_per_year"], voluntary),
+                "age_bands": ONE_AGE_BAND,
             },
         }
     }
@@ -116,6 +121,41 @@ def test_constant_hazards_give_exponential_survival_split_by_rate():
         assert cell(e, year, "exits_illness")[0] == pytest.approx(2 * leaving * illness / rate, rel=1e-12)
         q = leaving * voluntary / rate
         assert cell(e, year, "exits_voluntary") == pytest.approx((2 * q, 2 * q * (1 - q)), rel=1e-12)
+
+
+def test_a_voluntary_hazard_that_falls_with_age_is_integrated_band_by_band():
+    # a person born 1 July 1979 turns 40 on 1 July 2019; the voluntary hazard 0.04 a year halves at 40
+    voluntary = 0.04
+    changes = {
+        "demography": {
+            **NO_HAZARDS["demography"],
+            "voluntary": {
+                "hazard_per_year": dict.fromkeys(NO_HAZARDS["demography"]["voluntary"]["hazard_per_year"], voluntary),
+                "age_bands": [{"from_age": 0, "multiplier": 1.0}, {"from_age": 40, "multiplier": 0.5}],
+            },
+        }
+    }
+    model = hand_model(demography_only(changes), [1979 * 12 + 6], [0], [1.0])
+    e = expectations(model)
+    end_2019 = math.exp(-(voluntary * 0.5 + voluntary / 2 * 0.5))
+    assert cell(e, 2019, "persons")[0] == pytest.approx(end_2019, rel=1e-12)
+    assert cell(e, 2019, "exits_voluntary")[0] == pytest.approx(1 - end_2019, rel=1e-12)
+    end_2020 = end_2019 * math.exp(-voluntary / 2)
+    assert cell(e, 2020, "persons")[0] == pytest.approx(end_2020, rel=1e-12)
+    assert cell(e, 2020, "exits_voluntary")[0] == pytest.approx(end_2019 - end_2020, rel=1e-12)
+
+
+def test_a_batch_with_an_age_dependent_voluntary_hazard_agrees_with_the_oracle():
+    bands = [
+        {"from_age": 0, "multiplier": 2.0},
+        {"from_age": 45, "multiplier": 1.0},
+        {"from_age": 55, "multiplier": 0.3},
+    ]
+    model = Model.prepare(smoke({"demography": {"voluntary": {"age_bands": bands}}}))
+    stocks, flows = _frames(model, 200)
+    result = validate(model, stocks, flows)
+    assert not result.skipped
+    assert len(result.failures) == 0, result.table.head()
 
 
 def test_gompertz_death_until_a_retirement_within_the_year():
@@ -194,6 +234,13 @@ def test_an_exact_quantity_off_by_table_rounding_is_equal_but_off_by_a_person_is
     assert np.isinf(start_z(stocks.assign(persons=np.where(start, stocks["persons"] + 1, stocks["persons"])))).any()
 
 
+def _frames(model: Model, reps: int):
+    import pyarrow as pa
+
+    outs = [run_replication(model, r, 11) for r in range(reps)]
+    return [pa.concat_tables([t for out in outs for t in out[name]]).to_pandas() for name in ("stocks", "flows")]
+
+
 def _one_replication_frames(model: Model):
     import pyarrow as pa
 
@@ -227,6 +274,8 @@ def test_the_oracle_says_where_it_does_not_apply():
     assert "inflow" in str(not_applicable(inflow, "baseline"))
     assert not_applicable(Model.prepare(demography_only()), "baseline") is None
     assert not_applicable(Model.prepare(load_config(SMOKE)), "shared") is None
+    leaving = smoke({"organisations": {"defaults": {"supported_employment_exit_share": 0.3}}})
+    assert "supported employment" in str(not_applicable(Model.prepare(leaving), "shared"))
 
 
 def test_a_run_folder_reads_the_same_whether_the_files_carry_the_scenario_or_not(tmp_path):
@@ -276,7 +325,9 @@ def test_the_simulated_backcast_lands_within_two_percent(tmp_path):
         "simulated_p95",
         "relative_error",
     ]
-    assert table["relative_error"].abs().max() <= 0.02
+    assert table["relative_error"].abs().max() <= 0.02  # persons and SE relative, shares in points
+    shares = table[table["quantity"].isin(["seconded_share", "supported_share"])]
+    assert len(shares) == 6  # 2015-2017, the sector's organisation places people (issue 13)
     assert (table["simulated_p5"] <= table["simulated_mean"]).all()
     assert (table["simulated_mean"] <= table["simulated_p95"]).all()
     out = CliRunner().invoke(cli, ["backcast", str(run_dir)])

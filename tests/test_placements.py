@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from org_configs import smoke
 
-from sim.domain import BESCHUT, GROEP, INDIVIDUEEL
+from sim.domain import BEGELEID, BESCHUT, GROEP, INDIVIDUEEL
 from sim.model.organisations import World
 from sim.model.scenario import run_scenario
 from sim.model.workforce import WEEKS_PER_YEAR, Workforce
@@ -111,3 +111,102 @@ def test_a_group_contract_needs_half_a_crew():
     assert people.moves == [(p, 2019.2, GROEP) for p in range(4)]
     assert people.crew.tolist() == [0, 0, 0, 0, -1]
     assert [person for _, person in w.organisations["Regio"].pool] == [4]
+
+
+# ------------------------------------------------------------- history: re-placement, renewal, outflow
+
+
+def history_config(replacement=0.0, renewal=0.0, exit_share=0.0, openings=0.0, supported=0.0, contracts=0.0):
+    cfg = config(openings=openings, contracts=contracts, group_size=2)
+    defaults = cfg.organisations.defaults.model_copy(
+        update={
+            "replacement_chance": replacement,
+            "group_contract_renewal": renewal,
+            "supported_employment_exit_share": exit_share,
+        }
+    )
+    network = cfg.organisations.network.model_copy(
+        update={"openings_per_year_reference": {"individuele_detachering": openings, "begeleid_werken": supported}}
+    )
+    orgs = cfg.organisations.model_copy(update={"defaults": defaults, "network": network})
+    return cfg.model_copy(update={"organisations": orgs})
+
+
+def placed_until(w, people, person, form, end):
+    """`person` (in beschut_binnen) starts in `form` at 2019.05 and the placement ends at `end`."""
+
+    def put():
+        yield w.env.timeout(0.05)
+        people.set_form(person, form, w.env.now)
+        people.end_placement_at(person, end)
+
+    w.env.process(put())
+
+
+@pytest.mark.parametrize("chance", [0.0, 1.0])
+def test_somebody_back_from_a_placement_is_a_candidate_again_with_the_replacement_chance(chance):
+    # person 0 is not placeable by their own number (0.9 > ambition 0.5); placed from 2019.05 to 2019.3 anyway
+    # (as the people placed at the start are). The opening at 2019.5 places them again only with chance 1
+    w, people = world(history_config(replacement=chance, openings=1.0), [0.9], waits=[0.5])
+    placed_until(w, people, 0, INDIVIDUEEL, 2019.3)
+    run_scenario(w)
+    again = [(0, round(2019.5 + 12.0 / WEEKS_PER_YEAR, 9), INDIVIDUEEL)] if chance else []
+    assert [(p, round(t, 9), f) for p, t, f in people.moves] == [
+        (0, 2019.05, INDIVIDUEEL),
+        (0, 2019.3, BESCHUT),
+        *again,
+    ]
+    assert (people.placeability[0] < 0.5) == bool(chance)  # a fresh draw below the ambition, kept
+
+
+@pytest.mark.parametrize("renewal", [0.0, 1.0])
+def test_a_group_contract_is_renewed_with_its_probability_and_the_crew_stays(renewal):
+    # one contract at 2019.2 for a crew of two, each contract lasting 0.3 years: renewed it runs to 2019.8 and
+    # 2020.1 (past the horizon); not renewed the crew is back at 2019.5
+    w, people = world(history_config(renewal=renewal, contracts=1.0), [0.1, 0.2], waits=[0.2])
+    w.duration = lambda mean: 0.3
+    run_scenario(w)
+    back = [] if renewal else [(0, 2019.5, BESCHUT), (1, 2019.5, BESCHUT)]
+    assert [(p, round(t, 9), f) for p, t, f in people.moves] == [(0, 2019.2, GROEP), (1, 2019.2, GROEP), *back]
+    assert people.crew_end[0] == (pytest.approx(2020.1) if renewal else math.inf)
+
+
+@pytest.mark.parametrize("share", [0.0, 1.0])
+def test_supported_employment_that_ends_sends_its_share_out_of_the_wsw(share):
+    # person 0 in begeleid werken until 2019.3, person 1 individually seconded until 2019.3: only supported
+    # employment can end in an exit (a voluntary one: the voluntary exit time is the end)
+    w, people = world(history_config(exit_share=share), [0.9, 0.9])
+    placed_until(w, people, 0, BEGELEID, 2019.3)
+    placed_until(w, people, 1, INDIVIDUEEL, 2019.3)
+    run_scenario(w)
+    assert people.forms[1] == BESCHUT and people.exits[1] == math.inf
+    if share:
+        assert people.forms[0] == BEGELEID  # left from supported employment, not moved back
+        assert people.exits[0] == people.voluntary_time[0] == people.exit_time[0] == 2019.3
+        assert not people.present(2019.4)[0]
+    else:
+        assert people.forms[0] == BESCHUT and people.exits[0] == math.inf
+
+
+def test_a_batch_keeps_its_mix_with_re_placement_and_renewal():
+    """Smoke, shared, 60 replications: the share in beschut_binnen at the end of 2030 drifts up without the
+    new mechanisms (returners are rarely placeable, contracts lapse) and stays near its start with them."""
+    from sim.model.replication import Model, collect, simulate_replication
+
+    def beschut_share(cfg):
+        model = Model.prepare(cfg)
+        runs = [simulate_replication(model, r, 7, ["shared"]) for r in range(60)]
+        stocks = collect(runs, "shared")["stocks"].to_pandas()
+        start, end = (stocks[stocks["year"] == y] for y in (2018, 2030))
+        share = [
+            frame.loc[frame["work_form"] == "beschut_binnen", "persons"].sum() / frame["persons"].sum()
+            for frame in (start, end)
+        ]
+        return share
+
+    without = smoke()
+    history = {"replacement_chance": 0.8, "group_contract_renewal": 0.7, "supported_employment_exit_share": 0.3}
+    stable = smoke({"organisations": {"defaults": history}})
+    (start, drift), (_, kept) = beschut_share(without), beschut_share(stable)
+    assert drift > start + 0.08
+    assert abs(kept - start) < drift - start - 0.05

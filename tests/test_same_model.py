@@ -1,8 +1,10 @@
-"""The organisations model against a small reference kept from the code before it was rebuilt as plain SimPy.
+"""The organisations model against a small reference, to guard refactors that should not change the model.
 
 tests/data/organisations_reference.json holds, for configs/smoke.toml, the mean and standard deviation over
-2,000 replications (seed 424242) of the old code's persons by form of work and municipal contribution, per
-scenario, municipality and a few years (`python benchmarks/same_model.py OLD_RUN --reference FILE`). The
+2,000 replications (seed 424242) of the persons by form of work and municipal contribution, per
+scenario, municipality and a few years (`python benchmarks/same_model.py OLD_RUN --reference FILE`). It was
+made again from a run of the model of issue 13 (the voluntary hazard by age and the recalibrated hazards
+changed smoke.toml's demography on purpose). The
 new code runs here with another seed, so the two samples are independent, and every cell is z-tested:
 z = (mean_new - mean_old) / sqrt(sd_new^2 / n_new + sd_old^2 / n_old). With the same model and 80 cells a
 |z| above 4 has a chance of about 0.5%; the change the last test makes (placements twice as long) gives

@@ -49,6 +49,26 @@ def test_the_backcast_fails_only_beyond_its_tolerance() -> None:
     assert not outside.ok and outside.failure == "backcast: FAILED, a relative error of 3.00% is outside 2%"
 
 
+def test_a_share_of_a_form_of_work_fails_only_beyond_its_points() -> None:
+    share = pd.DataFrame(
+        {
+            "year": [2017],
+            "quantity": ["seconded_share"],
+            "observed": [0.37],
+            "simulated_mean": [0.385],
+            "simulated_p5": [0.37],
+            "simulated_p95": [0.40],
+            "relative_error": [0.015],
+        }
+    )
+    within = backcast_lines(pd.concat([_backcast_table([0.01]), share], ignore_index=True), 0.02, 0.02)
+    assert within.ok and within.lines[-1] == "backcast: largest share difference 1.50 points (within 2)"
+    assert within.lines[2].split() == ["2017", "seconded_share", "37.0%", "38.5%", "37.0%", "40.0%", "+1.50pt"]
+    off = share.assign(simulated_mean=0.395, relative_error=0.025)
+    outside = backcast_lines(pd.concat([_backcast_table([0.01]), off], ignore_index=True), 0.02, 0.02)
+    assert not outside.ok and "2.50 points off" in str(outside.failure)
+
+
 def test_a_run_without_observed_figures_has_no_backcast(run_dir: Path) -> None:
     with pytest.raises(ConfigError, match="calibration: missing table"):
         backcast_run(run_dir)

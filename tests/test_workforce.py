@@ -75,3 +75,26 @@ def test_ends_due_at_the_end_of_the_horizon_are_applied_and_later_ones_not():
     people.end_placement_at(1, 2020.25)
     env.run(until=2020.0)
     assert people.forms == [BESCHUT, INDIVIDUEEL]
+
+
+def test_a_voluntary_budget_is_spent_at_the_hazard_of_form_and_age():
+    # born mid-1979 (40 in mid-2019); hazard 0.1 a year in beschut_binnen, 0.2 seconded, halved from age 40.
+    # By 2020: 0.1 x 0.5 + 0.05 x 0.5 = 0.075 of the budget 1 used; the rest at 0.2 x 0.5 takes 9.25 years
+    from sim.model.demography import PiecewiseHazard
+
+    people = Workforce(
+        municipality=np.zeros(1, np.int16),
+        se=np.ones(1),
+        entry=np.array([2019.0]),
+        demographic_exit=np.array([np.inf]),
+        voluntary_budget=np.array([1.0]),
+        voluntary_hazard=np.array([0.1, 0.2, 0.2, 0.2]),
+        form=np.zeros(1, np.intp),
+        placeability=np.zeros(1),
+        birth=np.array([1979.5]),
+        voluntary_by_age=PiecewiseHazard(edges=np.array([0.0, 40.0]), rates=np.array([1.0, 0.5])),
+    )
+    assert people.voluntary_time[0] == pytest.approx(2019.5 + (1 - 0.05) / 0.05)
+    people.set_form(0, 1, 2020.0)
+    assert people.voluntary_time[0] == pytest.approx(2020.0 + 0.925 / 0.1)
+    assert people.exits[0] == pytest.approx(2029.25)

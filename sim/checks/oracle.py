@@ -16,8 +16,11 @@ uses (`Model.prepare`), never from simulation output:
 
 Where the oracle is exact: the voluntary hazard depends on the form of work, which placements change; the
 oracle assumes every person keeps the starting form, so it is exact for scenarios without organisations, and
-for every scenario when the voluntary hazard is the same for all forms. It does not cover the what-if inflow
-(random newcomers) except for the inflow count itself, nor parameters drawn per replication for demography.
+for every scenario when the voluntary hazard is the same for all forms (its age multiplier, a band hazard
+like illness, is followed exactly). Supported employment that ends into outflow
+(`supported_employment_exit_share` > 0) makes exits depend on placements: such scenarios are not checked.
+It does not cover the what-if inflow (random newcomers) except for the inflow count itself, nor parameters
+drawn per replication for demography.
 `not_applicable` says why for a given config and scenario.
 """
 
@@ -57,8 +60,17 @@ def not_applicable(model: Model, scenario: str) -> str | None:
     if config.demography.inflow.persons_per_year > 0:
         return "the what-if inflow is on (random newcomers); only the inflow count is exact"
     rates = model.demography.voluntary_hazard_per_year
-    if config.scenarios[scenario].timeline and not np.all(rates == rates[0]):
+    timeline = config.scenarios[scenario].timeline
+    if timeline and not np.all(rates == rates[0]):
         return "placements change forms of work and the voluntary hazard differs by form"
+    if timeline and config.organisations is not None:
+        names = {name for partition in timeline for name in partition.organisations}
+        drawn = any(p.endswith("supported_employment_exit_share") for p in config.uncertain)
+        if drawn or any(config.organisations.params(n).supported_employment_exit_share > 0 for n in names):
+            return (
+                "supported employment that ends sends people out of the Wsw (placements change exits): persons, "
+                "SE and every exit count"
+            )
     return None
 
 
@@ -118,7 +130,8 @@ def _survival(g: _Groups, demography: DemographyModel, t: np.ndarray) -> np.ndar
     age0 = np.broadcast_to(_column(g.entry - g.birth, t), t.shape)
     h = _death_cumulative(g, demography, age) - _death_cumulative(g, demography, age0)
     h += demography.illness.cumulative(age) - demography.illness.cumulative(age0)
-    h += _column(g.voluntary, t) * (t - g.entry)
+    by_age = demography.voluntary_by_age
+    h += _column(g.voluntary, t) * (by_age.cumulative(age) - by_age.cumulative(age0))
     return np.exp(-h)
 
 
@@ -137,10 +150,11 @@ def _year(g: _Groups, demography: DemographyModel, year: int, horizon_end: float
     retires = (g.retirement >= year) & (g.retirement < year + 1) & (g.retirement < horizon_end)
     retirement = np.where(retires, _survival(g, demography, g.retirement.copy()), 0.0)
 
-    # the part of the year before the AOW date, cut where the illness band changes
+    # the part of the year before the AOW date, cut where the illness band or the voluntary age band changes
     lo = np.maximum(float(year), np.full(len(g.birth), g.entry))
     hi = np.maximum(np.minimum(float(year + 1), g.retirement), lo)
-    band_times = g.birth[:, None] + demography.illness.edges[None, :]
+    edges = np.concatenate([demography.illness.edges, demography.voluntary_by_age.edges])
+    band_times = g.birth[:, None] + edges[None, :]
     cuts = np.sort(np.concatenate([lo[:, None], np.clip(band_times, lo[:, None], hi[:, None]), hi[:, None]], 1), 1)
     a, b = cuts[:, :-1], cuts[:, 1:]  # pieces (groups, pieces)
     x, w = np.polynomial.legendre.leggauss(GAUSS_NODES)
@@ -148,11 +162,13 @@ def _year(g: _Groups, demography: DemographyModel, year: int, horizon_end: float
     t = (a + half)[..., None] + half[..., None] * x  # (groups, pieces, nodes)
     s = _survival(g, demography, t)
     weight = half[..., None] * w  # quadrature weights in years
-    illness_rate = demography.illness.hazard((a + half) - g.birth[:, None])  # constant on each piece
+    middle_age = (a + half) - g.birth[:, None]
+    illness_rate = demography.illness.hazard(middle_age)  # constant on each piece
+    voluntary_rate = g.voluntary[:, None] * demography.voluntary_by_age.hazard(middle_age)
     integral_s = (weight * s).sum(axis=2)
     death = (weight * s * _death_hazard(g, demography, t - g.birth[:, None, None])).sum(axis=(1, 2))
     illness = (illness_rate * integral_s).sum(axis=1)
-    voluntary = g.voluntary * integral_s.sum(axis=1)
+    voluntary = (voluntary_rate * integral_s).sum(axis=1)
     return _YearProbabilities(
         present=present,
         exits={

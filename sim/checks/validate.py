@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 
@@ -41,24 +42,46 @@ def check_config(config_path: Path) -> str:
     )
 
 
-def backcast_lines(table: pd.DataFrame, tolerance: float) -> CheckReport:
-    """The backcast table as text; it fails when an observed figure is missed by more than the tolerance."""
+def backcast_lines(table: pd.DataFrame, tolerance: float, share_tolerance: float = 0.02) -> CheckReport:
+    """The backcast table as text; it fails when an observed stock is missed by more than the (relative)
+    tolerance, or an observed share of a form of work by more than `share_tolerance` (absolute)."""
+    from sim.checks.backcast import SHARES
+
     report = CheckReport()
     report.lines.append(
-        f"{'year':>4}  {'quantity':<8} {'observed':>10} {'mean':>10} {'p5':>10} {'p95':>10} {'error':>7}"
+        f"{'year':>4}  {'quantity':<15} {'observed':>10} {'mean':>10} {'p5':>10} {'p95':>10} {'error':>7}"
     )
     for row in table.itertuples():
+        if row.quantity in SHARES:  # shares as percentages, the error in points
+            report.lines.append(
+                f"{row.year:>4}  {row.quantity!s:<15} {row.observed:>10.1%} {row.simulated_mean:>10.1%} "
+                f"{row.simulated_p5:>10.1%} {row.simulated_p95:>10.1%} {100 * cast(float, row.relative_error):>+6.2f}pt"
+            )
+            continue
         report.lines.append(
-            f"{row.year:>4}  {row.quantity:<8} {row.observed:>10,.0f} {row.simulated_mean:>10,.0f} "
+            f"{row.year:>4}  {row.quantity:<15} {row.observed:>10,.0f} {row.simulated_mean:>10,.0f} "
             f"{row.simulated_p5:>10,.0f} {row.simulated_p95:>10,.0f} {row.relative_error:>+7.2%}"
         )
-    worst = float(table["relative_error"].abs().max())
+    is_share = table["quantity"].isin(list(SHARES))
+    worst = float(table.loc[~is_share, "relative_error"].abs().max())
     ok = bool(worst <= tolerance)
     report.lines.append(
         f"backcast: largest relative error {worst:.2%} ({'within' if ok else 'OUTSIDE'} {tolerance:.0%})"
     )
     if not ok:
         report.failure = f"backcast: FAILED, a relative error of {worst:.2%} is outside {tolerance:.0%}"
+    if is_share.any():
+        points = float(table.loc[is_share, "relative_error"].abs().max())
+        shares_ok = bool(points <= share_tolerance)
+        report.lines.append(
+            f"backcast: largest share difference {100 * points:.2f} points "
+            f"({'within' if shares_ok else 'OUTSIDE'} {100 * share_tolerance:.0f})"
+        )
+        if not shares_ok and report.failure is None:
+            report.failure = (
+                f"backcast: FAILED, a share of a form of work is {100 * points:.2f} points off "
+                f"(more than {100 * share_tolerance:.0f})"
+            )
     return report
 
 
@@ -70,7 +93,8 @@ def backcast_run(run_dir: Path, scenario: str | None = None) -> CheckReport:
     config = run_config(run_dir)
     if config.calibration is None:
         raise ConfigError(config.source, "calibration", "missing table: the run's config has nothing observed")
-    return backcast_lines(table_of(run_dir, scenario), config.calibration.tolerance)
+    cal = config.calibration
+    return backcast_lines(table_of(run_dir, scenario), cal.tolerance, cal.share_tolerance)
 
 
 def validate_run(run_dir: Path, top: int = 15, z_limit: float = Z_LIMIT) -> CheckReport:
@@ -114,7 +138,8 @@ def validate_run(run_dir: Path, top: int = 15, z_limit: float = Z_LIMIT) -> Chec
     if config.calibration is not None:
         from sim.checks.backcast import backcast
 
-        checked = backcast_lines(backcast(config, stocks), config.calibration.tolerance)
+        cal = config.calibration
+        checked = backcast_lines(backcast(config, stocks), cal.tolerance, cal.share_tolerance)
         report.lines += ["", *checked.lines]
         backcast_failure = checked.failure
     if len(table) == 0:

@@ -12,7 +12,7 @@ Nothing organisational enters here: job security means no reorganisation can cau
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -76,6 +76,10 @@ class DemographyModel:
     excess_mortality: float
     illness: PiecewiseHazard
     voluntary_hazard_per_year: np.ndarray  # by work form code
+    voluntary_by_age: PiecewiseHazard = field(
+        default_factory=lambda: PiecewiseHazard(edges=np.zeros(1), rates=np.ones(1))
+    )
+    """The multiplier of the voluntary hazard by age band (its `cumulative` integrates the multiplier)."""
 
     @classmethod
     def from_config(cls, cfg: DemographyConfig) -> DemographyModel:
@@ -85,6 +89,10 @@ class DemographyModel:
             excess_mortality=cfg.mortality.excess_multiplier,
             illness=PiecewiseHazard.from_config(cfg.illness),
             voluntary_hazard_per_year=np.array([cfg.voluntary.hazard_per_year[f] for f in WORK_FORMS]),
+            voluntary_by_age=PiecewiseHazard(
+                edges=np.array([b.from_age for b in cfg.voluntary.age_bands], dtype=float),
+                rates=np.array([b.multiplier for b in cfg.voluntary.age_bands], dtype=float),
+            ),
         )
 
 
@@ -102,6 +110,8 @@ class ExitDraws:
     death: np.ndarray
     illness: np.ndarray
     voluntary_budget: np.ndarray
+    birth: np.ndarray
+    """Birth time (calendar years): the voluntary hazard depends on age."""
 
     @property
     def demographic_exit(self) -> np.ndarray:
@@ -120,11 +130,14 @@ def draw_exits(pop: Population, entry: np.ndarray, model: DemographyModel, rng: 
     """
     n = len(pop)
     e = rng.standard_exponential((3, n))
+    birth = pop.birth_month / 12.0
     age_at_entry = entry - pop.birth_month / 12.0
     retirement = np.maximum(retirement_month(pop.birth_month, model.aow) / 12.0, entry)
     death = pop.birth_month / 12.0 + death_ages(age_at_entry, pop.sex, e[0], model.mortality, model.excess_mortality)
     illness = pop.birth_month / 12.0 + model.illness.inverse_from(age_at_entry, e[1])
-    return ExitDraws(entry=entry, retirement=retirement, death=death, illness=illness, voluntary_budget=e[2])
+    return ExitDraws(
+        entry=entry, retirement=retirement, death=death, illness=illness, voluntary_budget=e[2], birth=birth
+    )
 
 
 def resolve_exits(draws: ExitDraws, voluntary_exit: np.ndarray, horizon_end: float) -> tuple[np.ndarray, np.ndarray]:
@@ -138,6 +151,21 @@ def resolve_exits(draws: ExitDraws, voluntary_exit: np.ndarray, horizon_end: flo
 
 def constant_form_voluntary_exit(draws: ExitDraws, work_form: np.ndarray, model: DemographyModel) -> np.ndarray:
     """Voluntary exit times of people who keep their form of work throughout."""
-    rate = model.voluntary_hazard_per_year[work_form]
-    with np.errstate(divide="ignore"):
-        return np.where(rate > 0, draws.entry + draws.voluntary_budget / rate, np.inf)
+    return voluntary_exit_from(
+        draws.entry, draws.birth, draws.voluntary_budget, model.voluntary_hazard_per_year[work_form], model
+    )
+
+
+def voluntary_exit_from(
+    at: np.ndarray, birth: np.ndarray, budget: np.ndarray, rate: np.ndarray, model: DemographyModel
+) -> np.ndarray:
+    """When the voluntary hazard `rate` (per year, by form) x the age multiplier, integrated from `at`, spends
+    `budget` (inf when it never does)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        spend = np.where(rate > 0, budget / np.where(rate > 0, rate, 1.0), np.inf)
+    by_age = model.voluntary_by_age
+    if len(by_age.rates) == 1 and by_age.rates[0] == 1.0:  # the same hazard at every age
+        return at + spend
+    finite = np.isfinite(spend)
+    time = birth + by_age.inverse_from(at - birth, np.where(finite, spend, 0.0))
+    return np.where(finite, time, np.inf)

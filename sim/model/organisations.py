@@ -138,6 +138,10 @@ class World:
     def _exponential(self, rate: float) -> float:
         return (1.0 / rate) * self.unit_exponential() if rate > 0 else math.inf  # as rng.exponential(1 / rate)
 
+    def uniform(self) -> float:
+        """A uniform(0, 1] draw from the same stream as the durations (exp(-E) of a unit exponential E)."""
+        return math.exp(-self.unit_exponential())
+
     def duration(self, mean: float) -> float:
         """An exponential duration with this mean."""
         return self.unit_exponential() * mean

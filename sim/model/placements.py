@@ -8,6 +8,13 @@ waits for a job coach, is coached, and starts with the employer (`placement_traj
 ends after an exponential duration (applied by `sim.model.workforce`). A group contract takes a crew of
 candidates together.
 
+Who can be placed follows history, not only the placeability drawn at the start (issue 13): somebody back
+from a placement or group contract is a candidate again with the organisation's `replacement_chance`; a
+group contract that ends is renewed with probability `group_contract_renewal` (the crew stays); supported
+employment that ends sends `supported_employment_exit_share` out of the Wsw (a voluntary exit, as national
+statistics count them) and the rest back. Every draw for these comes from the placements stream, and only
+when the rate is strictly between 0 and 1 where it matters, so with the rates at 0 the model is unchanged.
+
 An opening or contract that finds no candidate does nothing. Each wait is drawn at the rate of its moment
 (reference x reach) and keeps it; the reach changes only at staffing reviews and reorganisations.
 Waiting for a candidate instead of drawing openings into an empty pool (two in five, most late in the
@@ -46,12 +53,52 @@ def fill_pool(world: World, org: Organisation) -> None:
     heapq.heapify(org.pool)
 
 
-def seek_placement(world: World, person: int) -> None:
-    """`person` is back in beschut_binnen: a candidate again if their organisation's ambition allows."""
+def seek_placement(world: World, person: int, returned: bool = False) -> None:
+    """`person` is back in beschut_binnen: a candidate again if their organisation's ambition allows.
+
+    Somebody `returned` from a placement or a group contract has shown they can work with an employer: with
+    the organisation's `replacement_chance` their placeability is drawn afresh below the ambition (uniform,
+    so they rank among the candidates), and it stays so; otherwise they keep their own.
+    """
     org = world.org_of(person)
+    if org is None:
+        return
+    ambition = org.params.placement_ambition
+    chance = org.params.replacement_chance
+    if returned and chance > 0:
+        v = world.uniform()
+        if v < chance:  # given v < chance, v / chance is uniform on (0, 1): one draw does both
+            u = v / chance * ambition
+            world.placeability[person] = u
+            world.people.placeability[person] = u
     u = world.placeability[person]
-    if org is not None and u < org.params.placement_ambition:
+    if u < ambition:
         heapq.heappush(org.pool, (u, person))
+
+
+def renewal(world: World, crew: int, at: float) -> float | None:
+    """A group contract ends at `at`: renewed with the organisation's `group_contract_renewal` probability
+    (the end of the new contract, a fresh duration), else None and the crew comes back."""
+    people = world.people
+    members = people.crew_members[crew]
+    here = members[(people.crew[members] == crew) & (people.exit_time[members] > at)]
+    org = world.org_of(int(here[0])) if len(here) else None
+    if org is None:
+        return None
+    probability = org.params.group_contract_renewal
+    if probability <= 0 or world.uniform() >= probability:
+        return None
+    return at + world.duration(org.params.group_contract_duration_years_mean)
+
+
+def leaves_after(world: World, person: int) -> bool:
+    """A placement of `person` ends: True when it was supported employment and they leave the Wsw, with
+    the organisation's `supported_employment_exit_share` (national statistics count them as outflow)."""
+    if world.people.forms[person] != BEGELEID:
+        return False
+    org = world.org_of(person)
+    share = org.params.supported_employment_exit_share if org is not None else 0.0
+    return share > 0 and world.uniform() < share
 
 
 def give_back(world: World, org: Organisation, persons: list[int]) -> None:

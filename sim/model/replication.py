@@ -139,6 +139,8 @@ def simulate_scenario(
         voluntary_hazard=demography.voluntary_hazard_per_year,
         form=pop.work_form.astype(np.intp),  # a copy, in the type numpy indexes and counts with
         placeability=rng.random(len(pop)),
+        birth=people.draws.birth,
+        voluntary_by_age=demography.voluntary_by_age,
     )
     world = World(config, workforce, rng, timeline, model.start, model.end, config.scenarios[scenario].rules)
     events = sim.model.scenario.run_scenario(world)  # looked up here: a test may replace it

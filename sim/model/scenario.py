@@ -13,7 +13,10 @@ from sim.model.organisations import World
 
 def run_scenario(world: World) -> int:
     """Run `world` to the end of its horizon; returns the number of SimPy events processed."""
-    world.people.on_return = lambda person, at: placements.seek_placement(world, person)
+    people = world.people
+    people.on_return = lambda person, at: placements.seek_placement(world, person, returned=True)
+    people.renewal = lambda crew, at: placements.renewal(world, crew, at)
+    people.leaves_after = lambda person, at: placements.leaves_after(world, person)
     first, later = world.timeline[0], world.timeline[1:]
     reorganisation.apply_partition(world, first)
     placements.placements_under_way(world)

@@ -22,6 +22,7 @@ import numpy as np
 import simpy
 
 from sim.domain import BESCHUT
+from sim.model.demography import PiecewiseHazard
 
 WEEKS_PER_YEAR = 52.1775
 """Weeks in a mean Gregorian year: times are in years, durations in the config in weeks."""
@@ -48,6 +49,10 @@ class Workforce:
     voluntary_hazard: np.ndarray  # per year, by form code
     form: np.ndarray
     placeability: np.ndarray  # uniform(0, 1) per person, shared by every scenario of the replication
+    birth: np.ndarray | None = None
+    """Birth times (calendar years), needed when the voluntary hazard depends on age."""
+    voluntary_by_age: PiecewiseHazard | None = None
+    """The multiplier of the voluntary hazard by age band; None: the same at every age."""
     voluntary_time: np.ndarray = field(init=False)
     exit_time: np.ndarray = field(init=False)
     busy: list[bool] = field(init=False)
@@ -64,6 +69,10 @@ class Workforce:
     """Ends not yet applied, a heap of (time, kind, person or crew)."""
     on_return: Callable[[int, float], None] | None = None
     """Called as (person, time) when an end brings somebody back to beschut_binnen."""
+    renewal: Callable[[int, float], float | None] | None = None
+    """Called as (crew, time) when a group contract ends: the end of its renewal, or None (it lapses)."""
+    leaves_after: Callable[[int, float], bool] | None = None
+    """Called as (person, time) when a placement ends: True when the person leaves the Wsw then."""
     moves: list[tuple[int, float, int]] = field(default_factory=list)
     waits: list[tuple[int, float, float]] = field(default_factory=list)
     version: int = 0
@@ -73,8 +82,20 @@ class Workforce:
     def __post_init__(self) -> None:
         n = len(self.municipality)
         rate = self.voluntary_hazard[self.form]
-        with np.errstate(divide="ignore"):
-            self.voluntary_time = np.where(rate > 0, self.entry + self.voluntary_budget / rate, np.inf)
+        by_age = self.voluntary_by_age
+        if by_age is not None and len(by_age.rates) == 1 and by_age.rates[0] == 1.0:
+            by_age = self.voluntary_by_age = None
+        self._births: list[float] = [] if by_age is None or self.birth is None else self.birth.tolist()
+        if by_age is not None:
+            assert self.birth is not None, "an age-dependent voluntary hazard needs birth times"
+            with np.errstate(divide="ignore", invalid="ignore"):
+                spend = np.where(rate > 0, self.voluntary_budget / np.where(rate > 0, rate, 1.0), np.inf)
+            finite = np.isfinite(spend)
+            at = self.birth + by_age.inverse_from(self.entry - self.birth, np.where(finite, spend, 0.0))
+            self.voluntary_time = np.where(finite, at, np.inf)
+        else:
+            with np.errstate(divide="ignore"):
+                self.voluntary_time = np.where(rate > 0, self.entry + self.voluntary_budget / rate, np.inf)
         self.exit_time = np.minimum(self.demographic_exit, self.voluntary_time)
         self.busy = [False] * n
         self.placement_end = [math.inf] * n
@@ -96,14 +117,35 @@ class Workforce:
         hazard = self._hazard
         old_rate = hazard[self.forms[person]]
         new_rate = hazard[form]
-        used = self._used[person] = self._used[person] + old_rate * (at - self._since[person])
+        by_age = self.voluntary_by_age
+        if by_age is None:
+            exposure = at - self._since[person]
+        else:  # the age multiplier integrated over the ages between then and now
+            birth = self._births[person]
+            ages = np.array([self._since[person] - birth, at - birth])
+            exposure = float(np.diff(by_age.cumulative(ages))[0])
+        used = self._used[person] = self._used[person] + old_rate * exposure
         self._since[person] = at
         if new_rate != old_rate:
-            voluntary = at + (self._budget[person] - used) / new_rate if new_rate > 0 else math.inf
+            if new_rate <= 0:
+                voluntary = math.inf
+            elif by_age is None:
+                voluntary = at + (self._budget[person] - used) / new_rate
+            else:
+                spend = np.array([(self._budget[person] - used) / new_rate])
+                voluntary = self._births[person] + float(by_age.inverse_from(np.array([at - birth]), spend)[0])
             self.voluntary_time[person] = voluntary
             self.exit_time[person] = self.exits[person] = min(self._demographic[person], voluntary)
         self.form[person] = self.forms[person] = form
         self.moves.append((person, at, form))
+        self.version += 1
+
+    def leave(self, person: int, at: float) -> None:
+        """`person` leaves the Wsw at `at`, a voluntary exit (supported employment that ends into outflow)."""
+        if at >= self.exits[person]:
+            return
+        self.voluntary_time[person] = at
+        self.exit_time[person] = self.exits[person] = at
         self.version += 1
 
     def end_placement_at(self, person: int, end: float) -> None:
@@ -124,16 +166,29 @@ class Workforce:
     def apply_next_end(self) -> None:
         """Apply the earliest placement or group-contract end, at its own time.
 
-        Whoever has left by then stays gone; whoever is still employed is back in beschut_binnen.
+        Whoever has left by then stays gone. A supported-employment placement may end with an exit from the
+        Wsw (`leaves_after`), a group contract may be renewed (`renewal`: the crew stays); otherwise whoever
+        is still employed is back in beschut_binnen.
         """
         at, kind, ident = heapq.heappop(self.due)
         if kind == PLACEMENT:
             if self.placement_end[ident] != at:  # superseded
                 return
             self.placement_end[ident] = math.inf
+            if self.leaves_after is not None and self.exits[ident] > at and self.leaves_after(ident, at):
+                self.leave(ident, at)
+                return
             persons = [ident]
         else:
             if self.crew_end[ident] != at:
+                return
+            renewed = self.renewal(ident, at) if self.renewal is not None else None
+            if renewed is not None:  # the crew stays seconded under a new contract
+                self.crew_end[ident] = renewed
+                members = self.crew_members[ident]
+                members = members[self.crew[members] == ident]
+                if len(members) and renewed < self.exit_time[members].max():
+                    heapq.heappush(self.due, (renewed, CREW, ident))
                 return
             self.crew_end[ident] = math.inf
             members = self.crew_members[ident]

@@ -19,6 +19,10 @@ class ObservedStock(Frozen):
     year: int
     persons: Positive
     se: Positive
+    seconded_share: Fraction | None = None
+    """Share of persons in group or individual secondment (needs organisations in the backcast scenario)."""
+    supported_share: Fraction | None = None
+    """Share of persons in supported employment (begeleid werken)."""
     note: str = ""
 
 
@@ -32,6 +36,8 @@ class CalibrationConfig(Frozen):
 
     observed: list[ObservedStock]
     tolerance: float = Field(default=0.02, gt=0, lt=1)
+    share_tolerance: float = Field(default=0.02, gt=0, lt=1)
+    """How far a simulated share of a form of work may be from the observed one (absolute: 0.02 = 2 points)."""
     age_year: int | None = None
     age_mean_years: Positive | None = None
     age_share_over_45: Fraction | None = None

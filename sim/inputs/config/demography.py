@@ -103,10 +103,28 @@ class IllnessConfig(Frozen):
         return value
 
 
+class AgeMultiplier(Frozen):
+    from_age: NonNegative
+    multiplier: NonNegative
+
+
 class VoluntaryConfig(Frozen):
-    """Voluntary and other exits: a constant hazard that may differ by form of work."""
+    """Voluntary and other exits: a hazard by form of work, times a multiplier by age band.
+
+    `age_bands` (from_age, multiplier), the first from age 0: leaving a job becomes rarer with age and tenure,
+    so the multiplier falls with age. The default is one band with multiplier 1 (the same hazard at every age).
+    """
 
     hazard_per_year: ByForm
+    age_bands: list[AgeMultiplier] = Field(default_factory=lambda: [AgeMultiplier(from_age=0, multiplier=1.0)])
+
+    @field_validator("age_bands")
+    @classmethod
+    def _ordered(cls, value: list[AgeMultiplier]) -> list[AgeMultiplier]:
+        ages = [b.from_age for b in value]
+        if not value or ages != sorted(set(ages)) or ages[0] > 0:
+            raise ValueError("bands must start at from_age = 0 and be in increasing from_age order")
+        return value
 
 
 class InflowConfig(Frozen):

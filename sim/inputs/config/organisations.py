@@ -124,6 +124,19 @@ class OrganisationParams(Frozen):
     network_multiplier: NonNegative = 1.0
     group_size_persons: int = Field(default=8, ge=1)
     group_contract_duration_years_mean: Positive = 8.0
+    replacement_chance: Fraction = Field(
+        default=0.0,
+        description="share of people back from a placement or group contract who are candidates again "
+        "(a fresh placeability below the ambition); the others keep their own placeability",
+    )
+    group_contract_renewal: Fraction = Field(
+        default=0.0, description="probability that a group contract is renewed when it ends (the crew stays)"
+    )
+    supported_employment_exit_share: Fraction = Field(
+        default=0.0,
+        description="share of supported-employment placements that end with an exit from the Wsw (counted "
+        "as a voluntary exit); the others come back to beschut_binnen",
+    )
     sheltered_policy: Literal["run", "buy"] = "run"
     site_min_occupancy: Fraction = 0.3
     setup_cost_eur: NonNegative = 0.0

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -242,3 +246,242 @@ def test_every_chunk_file_is_in_key_order(run_dir: Path) -> None:
         data = pq.ParquetFile(path).read()
         keys = [k for k in schema.KEYS[table] if k != "scenario"]
         assert store.key_order(data, keys) is None, path
+
+
+# ------------------------------------------------------------------- known answers for the store's helpers
+
+
+@pytest.fixture
+def far_from_utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Local time 14 hours ahead of UTC, so that a local time stamp cannot pass for a UTC one."""
+    if not hasattr(time, "tzset"):
+        pytest.skip("time.tzset")
+    monkeypatch.setenv("TZ", "Pacific/Kiritimati")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def _git(*args: str, cwd: Path) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def test_git_commit_is_the_head_of_the_source_tree_and_dirty_when_it_has_changes() -> None:
+    here = Path(store.__file__).resolve().parent
+    try:
+        head = _git("rev-parse", "HEAD", cwd=here)
+        dirty = _git("status", "--porcelain", "--untracked-files=no", cwd=here)
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip("the package does not run from a git checkout")
+    assert len(head) == 40
+    assert store.git_commit() == (f"{head}+dirty" if dirty else head)
+
+
+def test_git_commit_asks_git_in_the_package_folder_not_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = store.git_commit()
+    monkeypatch.chdir(tmp_path)  # not a git checkout
+    assert store.git_commit() == expected
+
+
+FAKE_HEAD = "a" * 40
+
+
+def _fake_git(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, status: str, head_exit: int = 0, status_exit: int = 0
+) -> None:
+    """A `git` first on PATH that answers only the two exact questions, only in the package folder."""
+    if sys.platform == "win32":
+        pytest.skip("a shell script as git")
+    here = Path(store.__file__).resolve().parent
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    script = bin_dir / "git"
+    script.write_text(
+        "#!/bin/sh\n"
+        f'[ "$(pwd -P)" = "{here}" ] || exit 2\n'
+        f'if [ "$*" = "rev-parse HEAD" ]; then echo " {FAKE_HEAD} "; exit {head_exit}; fi\n'
+        f'if [ "$*" = "status --porcelain --untracked-files=no" ]; then printf "{status}"; exit {status_exit}; fi\n'
+        "exit 3\n"
+    )
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
+
+
+def test_git_commit_with_local_changes_is_marked_dirty(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _fake_git(tmp_path, monkeypatch, r" M sim/x.py\n")
+    assert store.git_commit() == FAKE_HEAD + "+dirty"
+
+
+def test_git_commit_of_a_clean_tree_is_the_bare_hash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _fake_git(tmp_path, monkeypatch, "")
+    assert store.git_commit() == FAKE_HEAD
+
+
+@pytest.mark.parametrize("failing", ["rev-parse", "status"])
+def test_git_commit_is_none_when_git_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: str) -> None:
+    codes = {"head_exit": 128} if failing == "rev-parse" else {"status_exit": 128}
+    _fake_git(tmp_path, monkeypatch, r" M sim/x.py\n", **codes)  # output, but a failure
+    assert store.git_commit() is None
+
+
+def test_git_commit_is_none_without_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no git there
+    assert store.git_commit() is None
+
+
+def test_git_commit_waits_at_most_five_seconds_for_git(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = subprocess.run
+    timeouts = []
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        timeouts.append(kwargs.get("timeout"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", spy)
+    store.git_commit()
+    assert timeouts and all(t is not None and 0 < t <= 5 for t in timeouts)
+
+
+def test_utc_now_is_an_iso_time_stamp_with_microseconds(far_from_utc: None) -> None:
+    before = datetime.now(UTC)
+    stamp = store.utc_now()
+    parsed = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    assert len(stamp) == len("2026-01-02T03:04:05.123456Z")
+    assert abs((parsed - before).total_seconds()) < 1
+
+
+def test_sha256_file_of_a_file_larger_than_a_block(tmp_path: Path) -> None:
+    data = bytes(range(256)) * (3 * 4096 + 7)  # about 3 MiB: several 1 MiB blocks, a short last one
+    path = tmp_path / "big.bin"
+    path.write_bytes(data)
+    assert store.sha256_file(path) == hashlib.sha256(data).hexdigest()
+    opened: list[int] = []
+    real_open = Path.open
+
+    def counting_open(self: Path, *args: Any, **kwargs: Any) -> Any:
+        fh = real_open(self, *args, **kwargs)
+        real_read = fh.read
+
+        def read(n: int = -1) -> bytes:
+            opened.append(n)
+            return real_read(n)
+
+        fh.read = read
+        return fh
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Path, "open", counting_open)
+        assert store.sha256_file(path) == hashlib.sha256(data).hexdigest()
+    assert set(opened) == {1 << 20}  # read in 1 MiB blocks, never the whole file at once
+
+
+def test_default_run_id_hash_is_of_config_seed_and_replications(far_from_utc: None) -> None:
+    now = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    digest = hashlib.sha256(b"config\x001\x00100").hexdigest()[:8]
+    assert store.default_run_id("config", 1, 100, now) == f"20260102T030405Z-{digest}"
+    stamp, _ = store.default_run_id("config", 1, 100).split("-")
+    parsed = datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    assert abs((parsed - datetime.now(UTC)).total_seconds()) < 2
+
+
+def test_is_locked_of_a_folder_without_lock_file(tmp_path: Path) -> None:
+    assert not store.is_locked(tmp_path)
+    assert not (tmp_path / folder.LOCK).exists()
+
+
+def test_the_lock_names_its_owner_and_refuses_at_once(tmp_path: Path) -> None:
+    with store.RunLock(tmp_path) as lock:
+        assert (tmp_path / store.OWNER).read_text(encoding="utf-8") == f"{os.getpid()}\n"
+        assert lock._owner() == str(os.getpid())
+        start = time.monotonic()
+        assert store.is_locked(tmp_path)
+        with pytest.raises(ConfigError) as refused:
+            store.RunLock(tmp_path).acquire()
+        assert time.monotonic() - start < 0.5  # no waiting for the lock
+        assert str(refused.value) == f"{tmp_path}: is in use by another run (pid {os.getpid()})"
+    assert not store.is_locked(tmp_path)
+
+
+def test_the_lock_owner_is_unknown_without_an_owner_file(tmp_path: Path) -> None:
+    lock = store.RunLock(tmp_path)
+    assert lock._owner() == "unknown"
+    (tmp_path / store.OWNER).write_text("\n")
+    assert lock._owner() == "unknown"
+
+
+def test_a_lock_taken_in_one_thread_is_released_in_another(tmp_path: Path) -> None:
+    lock = store.RunLock(tmp_path)
+    lock.acquire()
+    worker = threading.Thread(target=lock.release)
+    worker.start()
+    worker.join()
+    assert not store.is_locked(tmp_path)
+    assert not (tmp_path / store.OWNER).exists()
+
+
+def test_remove_temp_files_removes_only_hidden_temporaries(tmp_path: Path) -> None:
+    deep = tmp_path / "a" / "scenario=b"
+    deep.mkdir(parents=True)
+    temps = [tmp_path / ".manifest.json.x.tmp", deep / ".part-00001.parquet.y.tmp"]
+    kept = [tmp_path / "visible.tmp", deep / "part-00001.parquet", deep / ".hidden.parquet"]
+    for p in [*temps, *kept]:
+        p.write_bytes(b"x")
+    assert sorted(store.remove_temp_files(tmp_path)) == sorted(temps)
+    assert all(p.exists() for p in kept) and not any(p.exists() for p in temps)
+    assert store.remove_temp_files(tmp_path) == []
+
+
+def _organisation_rows(names: list[str]) -> pa.Table:
+    n = len(names)
+    return schema.conform(
+        "organisations",
+        pa.table(
+            {
+                "scenario": ["s"] * n,
+                "replication": [0] * n,
+                "year": [2020] * n,
+                "organisation": names,
+                "members": names,
+                "persons": list(range(n)),
+                "se": [0.5 + i for i in range(n)],
+                "coaches_fte": [1.0] * n,
+                "persons_per_coach": pa.array([None] * n, pa.float64()),
+                "overhead_eur_per_se": pa.array([None] * n, pa.float64()),
+                "other_persons": [0.0] * n,
+                "other_groups_result_eur": [0.0] * n,
+                "viable_wsw": [False] * n,
+                "viable_company": [True] * n,
+            }
+        ),
+    )
+
+
+def test_key_order_sorts_strings_by_code_point() -> None:
+    names = ["Ö", "almelo", "Almelo", "Ålmelo", "Wierden"]
+    piece = _organisation_rows(names)
+    keys = ["replication", "year", "organisation"]
+    order = store.key_order(piece, keys)
+    assert order is not None
+    assert [names[i] for i in order] == sorted(names)  # Python sorts str by code point
+    assert store.key_order(piece.take(order), keys) is None
+
+
+def test_write_chunk_table_sorts_unless_the_caller_vouches(tmp_path: Path) -> None:
+    piece = _organisation_rows(["b", "a", "c"])
+    path = store.write_chunk_table(tmp_path, "organisations", "s", 7, [piece])
+    assert path == tmp_path / "organisations" / "scenario=s" / "part-00007.parquet"
+    assert pq.read_table(path).column("organisation").to_pylist() == ["a", "b", "c"]
+    trusted = store.chunk_table("organisations", [piece], in_key_order=True)
+    assert trusted.column("organisation").to_pylist() == ["b", "a", "c"]  # not checked, not sorted
+
+
+def test_parquet_files_dictionary_encode_labels_only(tmp_path: Path) -> None:
+    path = tmp_path / "t.parquet"
+    store.atomic_write_parquet(_organisation_rows(["b", "a", "c"]), path)
+    meta = pq.ParquetFile(path).metadata.row_group(0)
+    encodings = {meta.column(i).path_in_schema: meta.column(i).encodings for i in range(meta.num_columns)}
+    assert any("DICTIONARY" in e for e in encodings["organisation"])
+    assert not any("DICTIONARY" in e for e in encodings["se"])

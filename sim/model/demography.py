@@ -12,6 +12,9 @@ Nothing organisational enters here: job security means no reorganisation can cau
 
 from __future__ import annotations
 
+import bisect
+import functools
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -51,6 +54,26 @@ class PiecewiseHazard:
         at_edges = np.concatenate([[0.0], np.cumsum(widths * self.rates[:-1])])
         k = np.clip(np.searchsorted(self.edges, age, side="right") - 1, 0, len(self.edges) - 1)
         return at_edges[k] + (age - self.edges[k]) * self.rates[k]
+
+    @functools.cached_property
+    def _lists(self) -> tuple[list[float], list[float], list[float]]:
+        """Edges, rates and the cumulative hazard at each edge as floats: one person's value needs no numpy."""
+        at_edges = np.concatenate([[0.0], np.cumsum(np.diff(self.edges) * self.rates[:-1])])
+        return self.edges.tolist(), self.rates.tolist(), at_edges.tolist()
+
+    def cumulative_at(self, age: float) -> float:
+        """`cumulative` for one age, in plain floats (the same arithmetic, so the same value)."""
+        edges, rates, at_edges = self._lists
+        k = min(max(bisect.bisect_right(edges, age) - 1, 0), len(edges) - 1)
+        return at_edges[k] + (age - edges[k]) * rates[k]
+
+    def inverse_at(self, age: float, e: float) -> float:
+        """`inverse_from` for one age and draw, in plain floats."""
+        edges, rates, at_edges = self._lists
+        target = self.cumulative_at(age) + e
+        k = min(max(bisect.bisect_right(at_edges, target) - 1, 0), len(edges) - 1)
+        rate = rates[k]
+        return max(edges[k] + (target - at_edges[k]) / rate, age) if rate > 0 else math.inf
 
     def inverse_from(self, age: np.ndarray, e: np.ndarray) -> np.ndarray:
         """The age at which the cumulative hazard since `age` reaches `e` (inf if it never does)."""

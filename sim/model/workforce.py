@@ -122,8 +122,7 @@ class Workforce:
             exposure = at - self._since[person]
         else:  # the age multiplier integrated over the ages between then and now
             birth = self._births[person]
-            ages = np.array([self._since[person] - birth, at - birth])
-            exposure = float(np.diff(by_age.cumulative(ages))[0])
+            exposure = by_age.cumulative_at(at - birth) - by_age.cumulative_at(self._since[person] - birth)
         used = self._used[person] = self._used[person] + old_rate * exposure
         self._since[person] = at
         if new_rate != old_rate:
@@ -132,8 +131,7 @@ class Workforce:
             elif by_age is None:
                 voluntary = at + (self._budget[person] - used) / new_rate
             else:
-                spend = np.array([(self._budget[person] - used) / new_rate])
-                voluntary = self._births[person] + float(by_age.inverse_from(np.array([at - birth]), spend)[0])
+                voluntary = birth + by_age.inverse_at(at - birth, (self._budget[person] - used) / new_rate)
             self.voluntary_time[person] = voluntary
             self.exit_time[person] = self.exits[person] = min(self._demographic[person], voluntary)
         self.form[person] = self.forms[person] = form

@@ -19,6 +19,7 @@ import gc
 import multiprocessing as mp
 import os
 import signal
+import sys
 import threading
 import traceback
 import uuid
@@ -59,6 +60,21 @@ def _worker_terminated(signum: int, frame: FrameType | None) -> None:
     os._exit(128 + signum)
 
 
+def _unraisable(hook: Any) -> None:
+    # SIGTERM can land while a finaliser runs (a Parquet writer's __del__, say). Python swallows an exception
+    # raised there and prints it as "Exception ignored in ...": the chunk would go on as if never stopped. So
+    # the stop is delivered again a moment later, when the main thread is back in ordinary code.
+    if issubclass(hook.exc_type, SystemExit) and _busy:
+        code = hook.exc_value.code if isinstance(hook.exc_value.code, int) else 128 + signal.SIGTERM
+        main = threading.main_thread().ident or 0
+        threading.Timer(0.01, signal.pthread_kill, (main, code - 128)).start()
+        return
+    _default_unraisable(hook)
+
+
+_default_unraisable = sys.unraisablehook
+
+
 def _watch_parent(sentinel: int) -> None:
     # A worker whose coordinator was killed would otherwise wait for work forever.
     from multiprocessing.connection import wait as wait_for
@@ -71,6 +87,7 @@ def _worker_init() -> None:
     # Ctrl-C reaches the whole process group; the coordinator alone decides, and stops workers with SIGTERM.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _worker_terminated)
+    sys.unraisablehook = _unraisable
     parent = mp.parent_process()
     if parent is not None:
         threading.Thread(target=_watch_parent, args=(parent.sentinel,), daemon=True).start()

@@ -8,7 +8,9 @@ comparisons, charts and the HTML report. Never imports SimPy: a run folder is al
 
 from analysis.compare import Period, compare, npv, paired_differences
 from analysis.exploration import Exploration, exploration, point_means
-from analysis.load import RunError, config, load, manifest, query
+
+# the sensitivity table's loader stays `analysis.load.sensitivity`: `analysis.sensitivity` is the module of indices
+from analysis.load import RunError, config, experiments, load, manifest, outcomes, query
 from analysis.summary import Thresholds, describe, summarise, viability, with_total
 
 __all__ = [
@@ -19,10 +21,12 @@ __all__ = [
     "compare",
     "config",
     "describe",
+    "experiments",
     "exploration",
     "load",
     "manifest",
     "npv",
+    "outcomes",
     "paired_differences",
     "point_means",
     "query",

@@ -363,3 +363,44 @@ def waiting_time(flows: pd.DataFrame, scenarios: Sequence[str], tr: Translate, l
     ax.legend(fontsize=7, frameon=False)
     title = tr("chart_waiting")
     return _encode(fig, "waiting", title, f"{title}. " + tr("alt_lines_all"), _medians(drawn), tr("axis_waiting_weeks"))
+
+
+def _wrapped(label: str, width: int = 34) -> str:
+    """A long label over lines of at most `width` characters, broken at spaces or dots (config paths)."""
+    words = label.replace(".", ". ").split(" ")
+    lines, line = [], ""
+    for word in words:
+        joined = f"{line} {word}".strip() if not line.endswith(".") else f"{line}{word}"
+        if line and len(joined) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = joined
+    return "\n".join([*lines, line])
+
+
+def ranked_bars(
+    labels: Sequence[str], values: np.ndarray, axis: str, key: str, title: str, alt: str, lang: str = "en"
+) -> Chart:
+    """Horizontal bars, the first label on top: `values` rows of (estimate, interval low, interval high), the
+    interval drawn as a line through the bar's end."""
+    fig, axes = _figure(1, height=0.38 * len(labels) + 0.4)
+    ax = axes[0]
+    y = np.arange(len(labels))[::-1]
+    estimate, low, high = values[:, 0], values[:, 1], values[:, 2]
+    ax.barh(y, estimate, color=COLOURS[0], height=0.6)
+    ax.errorbar(
+        estimate,
+        y,
+        xerr=[np.maximum(estimate - low, 0), np.maximum(high - estimate, 0)],
+        fmt="none",
+        ecolor="#333333",
+        elinewidth=0.9,
+        capsize=2,
+    )
+    ax.set_yticks(y, [_wrapped(label) for label in labels], fontsize=7.5)
+    ax.set_xlim(left=min(0.0, float(np.nanmin(low))))
+    ax.xaxis.set_major_formatter(PlainTicks(lang))
+    ax.grid(False, axis="y")
+    ax.set_xlabel(axis, fontsize=9)
+    return _encode(fig, key, title, alt)

@@ -10,6 +10,7 @@ asks PRIM where the alternative is cheaper than the baseline (mean paired differ
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -134,9 +135,12 @@ def write_indices(run_dir: str | Path, table: pd.DataFrame) -> Path:
     return path
 
 
-def boxes(run: Exploration, scenario: str, lang: str = "en") -> list[tuple[str, Box | None, str]]:
+def boxes(
+    run: Exploration, scenario: str, lang: str = "en", labels: Mapping[str, str] | None = None
+) -> list[tuple[str, Box | None, str]]:
     """Per municipality and total: PRIM's box where `scenario` is cheaper than the baseline (its mean paired
-    difference of the discounted contribution below zero), and the box in plain words."""
+    difference of the discounted contribution below zero), and the box in plain words (`labels`: readable names
+    of the config paths)."""
     means = point_means(run, "contribution_npv_diff_eur", scenario)
     out = []
     for municipality in run.municipalities:
@@ -148,7 +152,7 @@ def boxes(run: Exploration, scenario: str, lang: str = "en") -> list[tuple[str, 
             "nl": f"voor {who['nl']} is {scenario} goedkoper dan {run.baseline}",
         }[lang]
         box = discover(run.experiments, cheaper.tolist())
-        text = describe_box(box, statement, run.experiments, lang=lang)
+        text = describe_box(box, statement, run.experiments, labels, lang)
         k, n = int(cheaper.sum()), len(cheaper)
         if box is None:
             text = {

@@ -20,7 +20,19 @@ from sim.inputs.config import Config
 from sim.runs import folder
 from sim.runs.folder import Filters
 
-__all__ = ["Filters", "RunError", "config", "has_table", "load", "manifest", "query", "scenarios"]
+__all__ = [
+    "Filters",
+    "RunError",
+    "config",
+    "experiments",
+    "has_table",
+    "load",
+    "manifest",
+    "outcomes",
+    "query",
+    "scenarios",
+    "sensitivity",
+]
 
 
 class RunError(ConfigError):
@@ -55,6 +67,25 @@ def load(
     to the Parquet reader, e.g. `load(run, "finance", filters={"scenario": ["shared", "split_2021"]})`.
     """
     return folder.read_frame(run_dir, table, columns, filters)
+
+
+def experiments(run_dir: str | Path) -> pd.DataFrame:
+    """An exploration's design points (`wsw-sim explore`): `point` and one column per drawn parameter (its config
+    path), one row per point."""
+    return load(run_dir, "experiments")
+
+
+def outcomes(run_dir: str | Path, filters: Filters = None) -> pd.DataFrame:
+    """An exploration's outcomes: per point, replication, scenario and municipality (and `total`) the discounted
+    contribution over the `[analysis]` horizon, its paired difference with the baseline, placements, the mean
+    wait and the first year below viability."""
+    return load(run_dir, "outcomes", filters=filters)
+
+
+def sensitivity(run_dir: str | Path, filters: Filters = None) -> pd.DataFrame:
+    """The indices `wsw-sim sensitivity` kept: per outcome, scenario, municipality, parameter, method and index
+    (mu_star, sigma, S1, ST) the value and its 95% interval; empty when none were computed."""
+    return load(run_dir, "sensitivity", filters=filters)
 
 
 def scenarios(run_dir: str | Path) -> list[str]:

@@ -159,6 +159,14 @@ def describe_box(
             "en": f"No region of the explored ranges was found where {statement}.",
             "nl": f"Er is geen gebied in de onderzochte bandbreedtes gevonden waar {statement}.",
         }[lang]
+    if not box.limits:  # PRIM could not narrow the ranges: it holds here and there, with no pattern
+        share = round(100 * box.density)
+        return {
+            "en": f"{statement[0].upper()}{statement[1:]} in {share}% of the explored cases, with no region of the "
+            "ranges where it holds more often.",
+            "nl": f"{statement[0].upper()}{statement[1:]} in {share}% van de onderzochte gevallen, zonder gebied in "
+            "de bandbreedtes waar het vaker zo is.",
+        }[lang]
     parts = []
     for name, (low, high) in box.limits.items():
         label = labels.get(name, name)

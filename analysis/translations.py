@@ -8,6 +8,8 @@ from __future__ import annotations
 import math
 from typing import Final, Literal
 
+from analysis.exploration_text import EXPLORATION_TEXT
+
 Lang = Literal["nl", "en"]
 LANGUAGES: Final = ("nl", "en")
 
@@ -336,6 +338,7 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "staat die erbij; 'assumption' markeert een getal waarvoor geen bron is gevonden. Parameters met een "
         "verdeling zijn in elke replicatie opnieuw getrokken.",
     },
+    **EXPLORATION_TEXT,
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -19,10 +20,15 @@ OVERHEAD = "organisations.defaults.fixed_overhead_eur_per_year"
 ARGS = ["breakeven", str(SMOKE), "--param", OVERHEAD, "--baseline", "shared", "--alternative", "per_municipality"]
 
 
-def test_the_sign_of_the_difference_changes_across_the_printed_value() -> None:
-    done = CliRunner().invoke(cli, [*ARGS, "--municipality", "Almelo", "--reps", "4", "--seed", "1"])
+def test_the_sign_of_the_difference_changes_across_the_printed_value(tmp_path: Path) -> None:
+    args = [*ARGS, "--municipality", "Almelo", "--reps", "4", "--seed", "1", "--out", str(tmp_path)]
+    done = CliRunner().invoke(cli, args)
     assert done.exit_code == 0, done.output
     last = done.stdout.strip().splitlines()[-1]
+    (kept,) = (tmp_path / "breakeven").glob("*.json")  # --out keeps the result for the report
+    record = json.loads(kept.read_text(encoding="utf-8"))
+    assert record["line"] == last and (record["municipality"], record["reps"], record["seed"]) == ("Almelo", 4, 1)
+    assert (record["first_year"], record["last_year"]) == (2019, 2030) and record["discount_rate"] == 0.03
     found = re.fullmatch(
         rf"{re.escape(OVERHEAD)} = ([\d,.]+) \(95% CI (?:below )?([\d,.]+) to (?:above )?([\d,.]+)\)", last
     )
@@ -55,6 +61,7 @@ def test_without_a_crossing_the_line_names_the_range() -> None:
         (["--param", "money.nope"], "not a parameter"),
         (["--reps", "1"], "at least 2"),
         (["--set", f"{OVERHEAD}=abc"], "not a number"),
+        (["--out", "/nonexistent/folder"], "is not an existing folder"),
     ],
 )
 def test_bad_breakeven_input_is_exit_2_and_one_line(extra: list[str], words: str) -> None:

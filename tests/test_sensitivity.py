@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.sensitivity import describe_box, discover, morris_indices, ranking, sobol_indices
+from analysis.sensitivity import Box, describe_box, discover, morris_indices, ranking, sobol_indices
 from sim.runs.design import make_design
 
 NAMES = ["a.wide", "b.narrow", "c.narrow", "d.narrow"]
@@ -65,3 +65,14 @@ def test_nothing_to_discover_when_the_answer_never_changes():
     x = frame("lhs", 50)
     assert discover(x, np.zeros(50, bool)) is None
     assert "No region" in describe_box(None, "it is cheaper", x)
+
+
+def test_a_box_that_restricts_nothing_is_said_as_such():
+    x = pd.DataFrame({"a": [0.0, 1.0, 2.0, 3.0]})
+    box = Box(limits={}, coverage=1.0, density=0.25, cases=4)
+    words = describe_box(box, "splitting is cheaper for Hellendoorn", x)
+    assert words == (
+        "Splitting is cheaper for Hellendoorn in 25% of the explored cases, with no region of the ranges where it "
+        "holds more often."
+    )
+    assert "zonder gebied" in describe_box(box, "splitsen is goedkoper", x, lang="nl")

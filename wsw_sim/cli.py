@@ -13,15 +13,19 @@ from typing import Any
 
 import click
 
+from sim.errors import ConfigError
 from sim.inputs.config import load_config
 from wsw_sim.options import (
     bad_input_exits_2,
     config_argument,
     executor_options,
+    exploration_option,
+    keep_option,
     out_file,
     period_options,
     run_dir_argument,
     set_option,
+    show_check,
 )
 
 
@@ -69,15 +73,6 @@ def population(config: Path, out: Path) -> None:
     click.echo(str(out))
 
 
-def _show(report: Any) -> None:
-    """Print a check's lines, its failure on stderr, and exit 1 when it failed."""
-    for line in report.lines:
-        click.echo(line)
-    if report.failure is not None:
-        click.echo(report.failure, err=True)
-        sys.exit(1)
-
-
 @cli.command()
 @run_dir_argument
 @click.option("--top", default=15, show_default=True, help="Rows of the z-table to print (worst first).")
@@ -96,7 +91,7 @@ def validate(run_dir: Path, top: int, z_limit: float) -> None:
     """
     from sim.checks.validate import validate_run
 
-    _show(validate_run(run_dir, top, z_limit))
+    show_check(validate_run(run_dir, top, z_limit))
 
 
 @cli.command()
@@ -116,7 +111,7 @@ def backcast(run_dir: Path, scenario: str | None) -> None:
     """
     from sim.checks.validate import backcast_run
 
-    _show(backcast_run(run_dir, scenario))
+    show_check(backcast_run(run_dir, scenario))
 
 
 @cli.command()
@@ -196,30 +191,23 @@ def import_(file: Path, out: Path, mapping: Path | None, reference_date: Any) ->
 @click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True, help="Language.")
 @click.option("--baseline", default=None, help="Scenario the others are compared with [analysis.baseline].")
 @period_options
+@exploration_option
 @bad_input_exits_2
-def report(
-    run_dir: Path,
-    out: Path,
-    lang: str,
-    baseline: str | None,
-    from_year: int | None,
-    to_year: int | None,
-    discount_rate: float | None,
-) -> None:
+def report(run_dir: Path, out: Path, lang: str, baseline: str | None, exploration: Path | None, **period: Any) -> None:
     """Write the report of RUN_DIR: the decision page, a page per municipality, the region, the assumptions.
 
     Every choice not given comes from the [analysis] table of the run's config, as in `wsw-sim compare`.
+    --exploration adds the band from the parameters and, per municipality, what decides.
 
     \b
     Example:
         wsw-sim report runs/20190101-abc --out report.html --lang en
-        wsw-sim report runs/20190101-abc --out report.pdf
+        wsw-sim report runs/20190101-abc --out report.pdf --exploration runs/soweco-morris
     """
     from analysis.report import write_report
-    from sim.errors import ConfigError
 
     try:
-        path = write_report(run_dir, out, lang, baseline, from_year, to_year, discount_rate)  # type: ignore[arg-type]
+        path = write_report(run_dir, out, lang, baseline, exploration=exploration, **period)  # type: ignore[arg-type]
     except OSError as exc:
         raise ConfigError(out, "", f"cannot be written ({exc.strerror or exc})") from None
     click.echo(str(path))
@@ -419,27 +407,37 @@ def sensitivity(run_dir: Path, outcome: str, scenario: str | None, top: int, dis
 @click.option("--municipality", default="total", show_default=True, help="A municipality, or total.")
 @click.option("--reps", type=int, default=50, show_default=True, help="Replications at every value (the same ones).")
 @click.option("--seed", type=int, default=1, show_default=True, help="Root seed of those replications.")
+@keep_option
 @set_option
 @bad_input_exits_2
-def breakeven(config: Path, path: str, overrides: tuple[str, ...], seed: int, **question: Any) -> None:
+def breakeven(
+    config: Path, path: str, overrides: tuple[str, ...], seed: int, out: Path | None, **question: Any
+) -> None:
     """The value of one parameter at which B costs the municipality what A does (mean paired difference zero).
 
     The difference is the discounted municipal contribution over the [analysis] horizon, B - A, averaged over
     the same replications (common random numbers) at every value tried; Brent's method finds its zero in
     the parameter's range. The last line is `PATH = VALUE (95% CI LOW to HIGH)`, the interval where the mean
-    +/- 1.96 standard errors crosses zero, or `PATH: no break-even between LOW and HIGH`.
+    +/- 1.96 standard errors crosses zero, or `PATH: no break-even between LOW and HIGH`. --out FOLDER keeps
+    it as JSON in FOLDER/breakeven/; with an exploration's folder, `report --exploration` shows it.
 
     \b
     Example:
         wsw-sim breakeven configs/soweco_2019.toml --param organisations.defaults.fixed_overhead_eur_per_year \\
             --baseline shared --alternative per_municipality --municipality Hellendoorn --reps 40 --seed 1
     """
-    from sim.runs.breakeven import break_even, number
+    from sim.runs.breakeven import break_even, number, write_result
 
     def show(x: float, mean: float, se: float) -> None:
         click.echo(f"  {path} = {number(x)}: mean difference {round(mean):,} EUR (SE {round(se):,})", err=True)
 
-    click.echo(break_even(load_config(config, overrides), path, root_seed=seed, progress=show, **question).line())
+    loaded = load_config(config, overrides)
+    if out is not None and not out.is_dir():  # before the search, not after minutes of it
+        raise ConfigError("--out", str(out), "is not an existing folder")
+    result = break_even(loaded, path, root_seed=seed, progress=show, **question)
+    if out is not None:
+        click.echo(str(write_result(result, out, loaded, {**question, "seed": seed}, overrides)), err=True)
+    click.echo(result.line())
 
 
 def main() -> None:

@@ -19,6 +19,15 @@ from sim.errors import ConfigError
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def show_check(report: Any) -> None:
+    """Print a check's lines (`validate`, `backcast`), its failure on stderr, and exit 1 when it failed."""
+    for line in report.lines:
+        click.echo(line)
+    if report.failure is not None:
+        click.echo(report.failure, err=True)
+        sys.exit(1)
+
+
 def bad_input_exits_2(func: F) -> F:
     """Turn a ConfigError into a one-line message and exit code 2."""
 
@@ -57,6 +66,22 @@ def period_options(func: F) -> F:
     func = click.option("--to-year", type=int, default=None, help="Last year added up [analysis.horizon].")(func)
     return click.option("--from-year", type=int, default=None, help="First year added up [analysis.horizon].")(func)
 
+
+exploration_option = click.option(
+    "--exploration",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="A run folder of `wsw-sim explore` on the same config: the band from the parameters and what decides.",
+)
+"""`report --exploration EXPLORE_DIR`: an exploration shown next to the batch's chance band."""
+
+keep_option = click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Keep the result as JSON in OUT/breakeven/ (an exploration's folder: its report shows it).",
+)
+"""`breakeven --out FOLDER`: where the result is kept for the report."""
 
 set_option = click.option(
     "--set",

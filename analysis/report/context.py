@@ -7,6 +7,9 @@ finance or organisations tables, one scenario only) is said in the report instea
 
 When the manifest holds `population_sha256` the run started from a real personnel file: counts below 5 are
 then shown as "<5" and left out of the charts.
+
+With `exploration` (a run folder of `wsw-sim explore`), the decision page gains the band from the parameters and
+each municipality's page (and the region) what decides (`analysis.report.decides`).
 """
 
 from __future__ import annotations
@@ -20,11 +23,11 @@ import pandas as pd
 from analysis.compare import analysis_table, cost_definition
 from analysis.load import RunError, has_table, load, manifest
 from analysis.load import config as run_config
-from analysis.report import municipality, sections
+from analysis.report import decides, municipality, sections
 from analysis.report.assumptions import config_of, parameter_rows, provenance, scenario_text
 from analysis.report.decision import build_decision
 from analysis.report.format import Formatter, chart_table
-from analysis.summary import Thresholds
+from analysis.summary import TOTAL, Thresholds
 from analysis.translations import LANGUAGES, Lang, number
 from sim.runs.schema import TABLES
 from sim.runs.store import atomic_write_text
@@ -49,14 +52,21 @@ def build_context(
     to_year: int | None = None,
     discount_rate: float | None = None,
     with_charts: bool = True,
+    exploration: str | Path | None = None,
 ) -> dict[str, Any]:
     """Everything the template shows (raises `RunError` for a bad run, scenario or period).
 
-    `baseline`, `from_year`, `to_year` and `discount_rate` override the run's `[analysis]` table.
+    `baseline`, `from_year`, `to_year` and `discount_rate` override the run's `[analysis]` table; `exploration`
+    is the run folder of an exploration of the same config.
     """
     if lang not in LANGUAGES:
         raise RunError(f"unknown language {lang!r}; choose one of {', '.join(LANGUAGES)}")
     man = manifest(run_dir)
+    if man.get("design"):
+        raise RunError(
+            f"{run_dir}: an exploration has no report of its own; report a batch of the same config with "
+            f"--exploration {run_dir}"
+        )
     config = config_of(man)
     fmt = Formatter(lang, suppress=bool(man.get("population_sha256")))
     present = {t: has_table(run_dir, t) for t in ("stocks", "flows", "finance", "organisations")}
@@ -77,6 +87,10 @@ def build_context(
     min_persons = float(analysis_table(run_dir)[0].chart_min_persons)
     municipalities = list(dict.fromkeys([*stocks["municipality"], *finance["municipality"], *flows["municipality"]]))
 
+    alternatives = [s for s in scenarios if s != baseline]
+    explored = None
+    if exploration is not None:
+        explored = decides.attach(exploration, definition, municipalities, alternatives, lang)
     notes = [fmt.t("missing_table", table=t, what=fmt.t(f"missing_{t}")) for t, here in present.items() if not here]
     if len(scenarios) == 1:
         notes.append(fmt.t("single_scenario"))
@@ -94,6 +108,7 @@ def build_context(
         int(drawn),
         _optional_table(run_dir, "experiments"),
         fmt,
+        explored,
     )
     pages = municipality.pages(
         stocks,
@@ -109,6 +124,14 @@ def build_context(
         fmt,
         with_charts,
     )
+    region_decides: list[decides.Decides] = []
+    region_breakeven = None
+    if explored is not None:
+        for page in pages:
+            page.decides = decides.sections(explored, page.name, fmt, with_charts)
+            page.breakeven = decides.breakeven_table(explored, page.name, fmt)
+        region_decides = decides.sections(explored, TOTAL, fmt, with_charts)
+        region_breakeven = decides.breakeven_table(explored, TOTAL, fmt)
     tables = []
     workforce = sections.workforce_table(stocks, baseline, period, fmt) if len(stocks) else None
     if workforce is not None:
@@ -158,7 +181,10 @@ def build_context(
         "viability_notes": viability_notes,
         "scenarios": [(s, *scenario_text(scenario_config.get(s, {}), fmt)) for s in scenarios],
         "parameters": parameter_rows({k: v for k, v in config.items() if k != "scenarios"}),
-        "provenance": provenance(man, Path(run_dir).name, scenarios, fmt),
+        "region_decides": region_decides,
+        "region_breakeven": region_breakeven,
+        "provenance": provenance(man, Path(run_dir).name, scenarios, fmt)
+        + (decides.provenance(explored, fmt) if explored is not None else []),
         "config_toml": man.get("config_toml", ""),
         "version": version,
     }
@@ -182,9 +208,10 @@ def render(
     to_year: int | None = None,
     discount_rate: float | None = None,
     with_charts: bool = True,
+    exploration: str | Path | None = None,
 ) -> str:
     """The report as one HTML string (`with_charts=False`: text and tables only, much faster)."""
-    context = build_context(run_dir, lang, baseline, from_year, to_year, discount_rate, with_charts)
+    context = build_context(run_dir, lang, baseline, from_year, to_year, discount_rate, with_charts, exploration)
     return _environment().get_template("report.html").render(**context)
 
 
@@ -197,6 +224,7 @@ def write_report(
     to_year: int | None = None,
     discount_rate: float | None = None,
     with_charts: bool = True,
+    exploration: str | Path | None = None,
 ) -> Path:
     """Render and write the report atomically; a `.pdf` name prints it to A4 with a headless Chromium."""
     out = Path(out)
@@ -206,8 +234,8 @@ def write_report(
         from analysis.report.pdf import find_chromium, print_pdf
 
         chromium = find_chromium()  # before rendering: without a browser, say so at once
-        html = render(run_dir, lang, baseline, from_year, to_year, discount_rate, with_charts)
+        html = render(run_dir, lang, baseline, from_year, to_year, discount_rate, with_charts, exploration)
         return print_pdf(html, out, chromium)
-    html = render(run_dir, lang, baseline, from_year, to_year, discount_rate, with_charts)
+    html = render(run_dir, lang, baseline, from_year, to_year, discount_rate, with_charts, exploration)
     atomic_write_text(html, out)  # temporary file, fsync, rename: never a half-written report
     return out

@@ -3,8 +3,10 @@
 The baseline's group shows what happens to the people and the organisation; each alternative's group shows
 first what it costs compared with the baseline under the one definition of cost (`CostDefinition`): the mean
 paired difference of the discounted municipal contribution over the horizon, the 5th-95th percentile of
-those differences over replications, and the share of replications in which the alternative is cheaper.
-Every number carries its exact value in `data-value`.
+those differences over replications, and the share of replications in which the alternative is cheaper; with
+an exploration (`analysis.report.decides`), next to them the band from the parameters (the same 5th-95th
+percentile over the exploration's design points) and the share of points at which it is cheaper. Every number
+carries its exact value in `data-value`.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from analysis.compare import CostDefinition, paired_differences
-from analysis.report import measures
+from analysis.report import decides, measures
 from analysis.report.format import Cell, Formatter, Num
 from analysis.summary import TOTAL, Thresholds
 from analysis.translations import number, percent
@@ -76,6 +78,7 @@ def build_decision(
     parameters_drawn: int,
     has_experiments: bool,
     fmt: Formatter,
+    explored: decides.Explored | None = None,
 ) -> Decision:
     """The decision table and the sentences under it (at most five)."""
     baseline, period = definition.baseline, definition.period
@@ -90,6 +93,8 @@ def build_decision(
         diff = paired_differences(finance, baseline, alt, period) if len(finance) else pd.DataFrame()
         diffs[alt] = {str(r["municipality"]): r for _, r in diff.iterrows()}
         money = [fmt.t("col_extra_cost"), fmt.t("col_band_chance"), fmt.t("col_cheaper_in")] if len(finance) else []
+        if money and explored is not None:
+            money += [fmt.t("col_band_parameters"), fmt.t("col_cheaper_parameters")]
         groups.append(Group(alt, fmt.t("group_against", baseline=baseline), [*money, *people]))
 
     rows = []
@@ -97,6 +102,8 @@ def build_decision(
     keys = [(baseline, k) for k in people_keys]
     for alt in alternatives:
         money_keys = ["extra_cost", "band_chance", "cheaper_share"] if len(finance) else []
+        if money_keys and explored is not None:
+            money_keys += ["band_parameters", "cheaper_share_parameters"]
         keys += [(alt, k) for k in [*money_keys, *people_keys]]
     for muni in [*municipalities, TOTAL]:
         cells = _people_cells(baseline, muni, years, placed, waits, last_year, fmt)
@@ -109,6 +116,8 @@ def build_decision(
                     # a no-break space before the dots: a narrow cell wraps after them, not before
                     band = [fmt.money(r["p5"], True), Num("\u00a0… "), fmt.money(r["p95"], True)]
                     cells += [[fmt.money(r["mean_difference"], True)], band, [fmt.share(r["p_alternative_cheaper"])]]
+                if explored is not None:
+                    cells += decides.band_cells(explored, alt, muni, fmt)
             cells += _people_cells(alt, muni, years, placed, waits, last_year, fmt)
         rows.append(Row(fmt.name(muni), muni, cells, keys))
 
@@ -120,11 +129,13 @@ def build_decision(
         (fmt.t("def_source"), fmt.t("def_from_config" if definition.from_config else "def_defaults")),
     ]
     sentences = [fmt.t("s_what", baseline=baseline, period=period.label(), rate=rate, base=period.base)]
-    if parameters_drawn:
+    if explored is not None:
+        sentences.append(decides.band_sentence(explored, fmt))
+    elif parameters_drawn:
         sentences.append(fmt.t("s_band_drawn", k=parameters_drawn))
     else:
         sentences.append(fmt.t("s_band_chance"))
-    notes = [fmt.t("note_experiments")] if has_experiments else []
+    notes = [fmt.t("note_experiments")] if has_experiments and explored is None else []
     region = {alt: diffs[alt].get(TOTAL) for alt in alternatives if diffs.get(alt)}
     if region:
         best = min(region, key=lambda a: float(region[a]["mean_difference"]))  # type: ignore[index]

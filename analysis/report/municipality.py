@@ -39,6 +39,9 @@ class Page:
     tables: list[Table]
     charts: list[ShownChart] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    decides: list[Any] = field(default_factory=list)
+    """With an exploration: what decides, per alternative (`analysis.report.decides.Decides`)."""
+    breakeven: Table | None = None
 
 
 def _people(stocks: pd.DataFrame, muni: str, baseline: str, years: list[int], fmt: Formatter) -> Table:

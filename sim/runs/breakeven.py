@@ -9,13 +9,19 @@ demography draws are then identical at every value, so the mean difference moves
 up to the placement stream's noise (placements follow the simulation, and the simulation follows the value).
 The 95% interval is where mean +/- 1.96 standard errors of the paired difference cross zero, found the same
 way; where a bound does not cross within the range, the interval is open at that end of the range.
+
+`write_result` keeps a result as `FOLDER/breakeven/<path>--<alternative>--<municipality>.json` (`wsw-sim breakeven
+--out FOLDER`); with an exploration's run folder as FOLDER, that exploration's report shows it.
 """
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -26,6 +32,8 @@ from sim.model.replication import Model
 from sim.runs.outcomes import TOTAL, CostDefinition, contribution_npv, cost_definition
 
 Z95 = 1.959963984540054
+BREAKEVEN_FOLDER = "breakeven"
+"""Where `write_result` keeps results inside the folder it is given."""
 XTOL_SHARE = 1e-4
 """Root-finding tolerance as a share of the parameter's range: far below the Monte Carlo noise."""
 
@@ -171,3 +179,38 @@ def break_even(
     # where the mean rises with the parameter, its upper band crosses zero first (at the lower bound)
     result.ci_low, result.ci_high = (bounds[0], bounds[1]) if increasing else (bounds[1], bounds[0])
     return result
+
+
+def write_result(
+    result: BreakEven,
+    out: str | Path,
+    config: Config,
+    question: dict[str, object],
+    overrides: Sequence[str] = (),
+) -> Path:
+    """Keep `result` as JSON in `out/breakeven/` (atomically; the same question again replaces it), with what
+    was asked (`question`: baseline, alternative, municipality, reps, seed), the cost definition, the config's
+    name and the overrides, so that a report can say what it shows. `out` must be an existing folder."""
+    from sim.runs.store import atomic_write_text, utc_now
+
+    folder = Path(out)
+    if not folder.is_dir():
+        raise ConfigError("--out", str(out), "is not an existing folder")
+    definition = cost_definition(config, str(question["baseline"]))
+    record = {
+        **asdict(result),
+        **question,
+        "line": result.line(),
+        "config": config.name,
+        "config_source": str(config.source),
+        "overrides": list(overrides),
+        "first_year": definition.first_year,
+        "last_year": definition.last_year,
+        "discount_rate": definition.discount_rate,
+        "created": utc_now(),
+    }
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{result.path}--{question['alternative']}--{question['municipality']}")
+    path = folder / BREAKEVEN_FOLDER / f"{name}.json"
+    path.parent.mkdir(exist_ok=True)
+    atomic_write_text(json.dumps(record, indent=2) + "\n", path)
+    return path

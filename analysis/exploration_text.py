@@ -1,0 +1,88 @@
+"""The words of the report's exploration parts (band from the parameters, what decides, break-even), English and
+Dutch; `analysis.translations.TEXT` includes them."""
+
+from __future__ import annotations
+
+from typing import Final
+
+EXPLORATION_TEXT: Final[dict[str, dict[str, str]]] = {
+    "col_band_parameters": {"en": "90 of 100 parameter sets", "nl": "90 van 100 sets aannames"},
+    "col_cheaper_parameters": {"en": "Cheaper for parameter sets", "nl": "Goedkoper bij sets aannames"},
+    "s_band_parameters": {
+        "en": "Two bands: '90 of 100 futures' is chance alone (who retires, falls ill or leaves); '90 of 100 "
+        "parameter sets' is where the average extra cost falls for 90 of 100 of the {n} combinations of {k} "
+        "assumptions of exploration {run_id} ({kind} design, {reps} futures each): the uncertainty about the "
+        "assumptions themselves.",
+        "nl": "Twee banden: '90 van 100 toekomsten' is alleen toeval (wie met pensioen gaat, ziek wordt of "
+        "vertrekt); '90 van 100 sets aannames' is waar de gemiddelde meerkosten uitkomen bij 90 van de 100 van de "
+        "{n} combinaties van {k} aannames van verkenning {run_id} ({kind}-ontwerp, {reps} toekomsten elk): de "
+        "onzekerheid over de aannames zelf.",
+    },
+    "s_band_grid": {
+        "en": "This design puts its points on a grid, so that band is a rough one; an lhs exploration gives it "
+        "properly.",
+        "nl": "Dit ontwerp legt zijn punten op een rooster, dus die band is ruw; een lhs-verkenning geeft hem zuiver.",
+    },
+    "decides_title": {"en": "What decides", "nl": "Wat de doorslag geeft"},
+    "decides_for": {"en": "{alternative} against {baseline}", "nl": "{alternative} tegenover {baseline}"},
+    "decides_intro_morris": {
+        "en": "Which assumptions move the extra cost most: μ* is the average size of the change in the extra cost "
+        "(either way) when one assumption moves across its whole range, over the {n} points of exploration "
+        "{run_id}; the line is its 95% interval. A σ as large as μ* means the effect depends on the other "
+        "assumptions.",
+        "nl": "Welke aannames de meerkosten het meest bewegen: μ* is hoeveel de meerkosten gemiddeld veranderen "
+        "(omhoog of omlaag) als één aanname over haar hele bandbreedte schuift, over de {n} punten van verkenning "
+        "{run_id}; de lijn is het 95%-interval. Een σ zo groot als μ* betekent dat het effect afhangt van de "
+        "andere aannames.",
+    },
+    "decides_intro_sobol": {
+        "en": "Which assumptions move the extra cost most: ST is the share of the variation of the extra cost over "
+        "the {n} points of exploration {run_id} that goes away when this assumption is known (alone and with "
+        "others); S1 is its share alone. The line is the 95% interval of ST.",
+        "nl": "Welke aannames de meerkosten het meest bewegen: ST is het deel van de spreiding van de meerkosten "
+        "over de {n} punten van verkenning {run_id} dat verdwijnt als deze aanname bekend is (alleen en samen "
+        "met andere); S1 is haar deel alleen. De lijn is het 95%-interval van ST.",
+    },
+    "decides_no_indices": {
+        "en": "An {kind} exploration ranks no assumptions (explore with --design morris or sobol); where the "
+        "alternative is cheaper follows.",
+        "nl": "Een {kind}-verkenning rangschikt geen aannames (verken met --design morris of sobol); waar het "
+        "alternatief goedkoper is, volgt hieronder.",
+    },
+    "decides_unit_million": {"en": "million EUR", "nl": "mln euro"},
+    "decides_unit_thousand": {"en": "thousand EUR", "nl": "duizend euro"},
+    "decides_unit_share": {"en": "share", "nl": "aandeel"},
+    "decides_table": {
+        "en": "{who}: the {n} most influential of {k} assumptions",
+        "nl": "{who}: de {n} invloedrijkste van {k} aannames",
+    },
+    "decides_alt": {
+        "en": "Bar chart of the assumptions that move the extra cost of {alternative} against {baseline} for {who} "
+        "most, largest on top: ",
+        "nl": "Staafdiagram van de aannames die de meerkosten van {alternative} tegenover {baseline} voor {who} "
+        "het meest bewegen, de grootste bovenaan: ",
+    },
+    "decides_box": {"en": "Where it is cheaper (PRIM)", "nl": "Waar het goedkoper is (PRIM)"},
+    "col_rank": {"en": "#", "nl": "#"},
+    "col_assumption": {"en": "Assumption (config path)", "nl": "Aanname (pad in de configuratie)"},
+    "col_mu_star": {"en": "μ* ({unit})", "nl": "μ* ({unit})"},
+    "col_sigma": {"en": "σ ({unit})", "nl": "σ ({unit})"},
+    "col_ST": {"en": "ST ({unit})", "nl": "ST ({unit})"},
+    "col_S1": {"en": "S1 ({unit})", "nl": "S1 ({unit})"},
+    "col_ci95": {"en": "95% interval", "nl": "95%-interval"},
+    "breakeven_title": {"en": "Break-even", "nl": "Omslagpunt"},
+    "breakeven_table": {
+        "en": "The value of one assumption at which the alternative costs what {baseline} does (wsw-sim breakeven)",
+        "nl": "De waarde van één aanname waarbij het alternatief evenveel kost als {baseline} (wsw-sim breakeven)",
+    },
+    "col_breakeven": {"en": "Break-even value", "nl": "Omslagwaarde"},
+    "col_settings": {"en": "Other settings", "nl": "Andere instellingen"},
+    "breakeven_none": {"en": "none in the range", "nl": "geen binnen de bandbreedte"},
+    "below": {"en": "below {value}", "nl": "onder {value}"},
+    "above": {"en": "above {value}", "nl": "boven {value}"},
+    "prov_exploration": {"en": "Exploration", "nl": "Verkenning"},
+    "prov_exploration_value": {
+        "en": "{run_id}: {kind} design, {n} points over {k} assumptions, {reps} replications each",
+        "nl": "{run_id}: {kind}-ontwerp, {n} punten over {k} aannames, {reps} replicaties elk",
+    },
+}

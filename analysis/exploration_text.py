@@ -11,12 +11,12 @@ EXPLORATION_TEXT: Final[dict[str, dict[str, str]]] = {
     "s_band_parameters": {
         "en": "Two bands: '90 of 100 futures' is chance alone (who retires, falls ill or leaves); '90 of 100 "
         "parameter sets' is where the average extra cost falls for 90 of 100 of the {n} combinations of {k} "
-        "assumptions of exploration {run_id} ({kind} design, {reps} futures each): the uncertainty about the "
-        "assumptions themselves.",
+        "assumptions of exploration {run_id} ({kind} design, replications per combination: {reps}): the "
+        "uncertainty about the assumptions themselves.",
         "nl": "Twee banden: '90 van 100 toekomsten' is alleen toeval (wie met pensioen gaat, ziek wordt of "
         "vertrekt); '90 van 100 sets aannames' is waar de gemiddelde meerkosten uitkomen bij 90 van de 100 van de "
-        "{n} combinaties van {k} aannames van verkenning {run_id} ({kind}-ontwerp, {reps} toekomsten elk): de "
-        "onzekerheid over de aannames zelf.",
+        "{n} combinaties van {k} aannames van verkenning {run_id} ({kind}-ontwerp, replicaties per combinatie: "
+        "{reps}): de onzekerheid over de aannames zelf.",
     },
     "s_band_grid": {
         "en": "This design puts its points on a grid, so that band is a rough one; an lhs exploration gives it "
@@ -53,8 +53,8 @@ EXPLORATION_TEXT: Final[dict[str, dict[str, str]]] = {
     "decides_unit_thousand": {"en": "thousand EUR", "nl": "duizend euro"},
     "decides_unit_share": {"en": "share", "nl": "aandeel"},
     "decides_table": {
-        "en": "{who}: the {n} most influential of {k} assumptions",
-        "nl": "{who}: de {n} invloedrijkste van {k} aannames",
+        "en": "{who}: the {n} most influential of {k} assumptions, most influential first",
+        "nl": "{who}: de {n} invloedrijkste van {k} aannames, de invloedrijkste eerst",
     },
     "decides_alt": {
         "en": "Bar chart of the assumptions that move the extra cost of {alternative} against {baseline} for {who} "
@@ -63,7 +63,6 @@ EXPLORATION_TEXT: Final[dict[str, dict[str, str]]] = {
         "het meest bewegen, de grootste bovenaan: ",
     },
     "decides_box": {"en": "Where it is cheaper (PRIM)", "nl": "Waar het goedkoper is (PRIM)"},
-    "col_rank": {"en": "#", "nl": "#"},
     "col_assumption": {"en": "Assumption (config path)", "nl": "Aanname (pad in de configuratie)"},
     "col_mu_star": {"en": "μ* ({unit})", "nl": "μ* ({unit})"},
     "col_sigma": {"en": "σ ({unit})", "nl": "σ ({unit})"},

@@ -129,3 +129,31 @@ def test_the_report_prints_with_the_decision_table_on_page_one(tmp_path: Path, m
         assert _page_text(pdf, 2).lstrip().startswith("Almelo")  # the first municipality starts page 2
         pages = [_page_text(pdf, p) for p in range(3, 8)]
         assert any(p.lstrip().startswith("Tubbergen") for p in pages)  # and the next one a page of its own
+
+
+def test_with_an_exploration_the_decision_table_stays_on_page_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two more columns per alternative still fit page 1; what decides starts a page after the municipality's."""
+    from click.testing import CliRunner
+
+    from wsw_sim.cli import cli
+
+    chromium = _needed(_chromium(), "chromium")
+    _needed(shutil.which("pdftotext"), "poppler-utils")
+    monkeypatch.setenv("PATH", f"{Path(chromium).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    run = build_run(tmp_path / "runs", replications=4)
+    smoke = Path(__file__).resolve().parents[1] / "configs" / "smoke.toml"
+    args = ["explore", str(smoke), "--design", "morris", "--samples", "2", "--seed", "1", "--out", str(tmp_path)]
+    args += ["--run-id", "explored", "--param", "organisations.defaults.fixed_overhead_eur_per_year"]
+    done = CliRunner().invoke(cli, [*args, "--param", "organisations.defaults.governance_eur_per_year"])
+    assert done.exit_code == 0, done.output
+    pdf = write_report(run, tmp_path / "report.pdf", "en", exploration=tmp_path / "explored")
+    first = _page_text(pdf, 1)
+    rows = [line.split()[0] for line in first.splitlines() if line.strip()]
+    assert {"Almelo", "Tubbergen", "Region"} <= set(rows) and "parameter sets" in first
+    assert "costs outside the Wsw budget." in " ".join(first.split())
+    assert _page_text(pdf, 2).lstrip().startswith("Almelo")
+    starts = [_page_text(pdf, p).lstrip().split("\n", 1)[0].strip() for p in range(3, 9)]
+    assert "What decides" in starts and "Tubbergen" in starts  # Almelo's what decides on a page of its own
+    assert starts.index("What decides") < starts.index("Tubbergen")

@@ -34,6 +34,7 @@ from analysis.exploration import Exploration, boxes, exploration, indices, point
 from analysis.load import RunError, has_table, load
 from analysis.report.format import Cell, Formatter, Num, ShownChart, Table, exact
 from sim.inputs.config import Config
+from sim.inputs.config.organisations import OrganisationParams
 from sim.inputs.paths import get_at, path_parts
 from sim.runs import folder
 from sim.runs.outcomes import cost_definition
@@ -64,20 +65,31 @@ class Explored:
 
 def label(config: Config, path: str) -> str:
     """A parameter's readable name: the description of its field in the typed config, up to the first ';' or
-    '(' and capitalised; the config path where the field has none."""
+    '(' and capitalised, with the organisation, group or age band it belongs to; the config path where the field
+    has no description."""
     parts = path_parts(path)
-    try:
-        node: Any = config
-        for part in parts[:-1]:
-            node = get_at(node, part)
-    except (KeyError, IndexError, ValueError, AttributeError):
+    name, qualifier = parts[-1], ""
+    model: type[BaseModel] | None = None
+    if parts[:2] == ["organisations", "overrides"] and len(parts) == 4:
+        model, qualifier = OrganisationParams, str(parts[2])  # an override's fields are the defaults' fields
+    else:
+        try:
+            node: Any = config
+            for part in parts[:-1]:
+                node = get_at(node, part)
+        except (KeyError, IndexError, ValueError, AttributeError):
+            return path
+        if isinstance(node, BaseModel):
+            model = type(node)
+            qualifier = ", ".join(str(getattr(node, k)) for k in ("name", "municipality") if getattr(node, k, ""))
+            if not qualifier and hasattr(node, "from_age"):
+                qualifier = f"{node.from_age:g}+"
+    if model is None or not isinstance(name, str) or name not in model.model_fields:
         return path
-    name = parts[-1]
-    if not isinstance(node, BaseModel) or not isinstance(name, str) or name not in type(node).model_fields:
+    text = (model.model_fields[name].description or "").split(";")[0].split(" (")[0].strip()
+    if not text:
         return path
-    text = type(node).model_fields[name].description or ""
-    text = text.split(";")[0].split(" (")[0].strip()
-    return text[:1].upper() + text[1:] if text else path
+    return text[:1].upper() + text[1:] + (f" ({qualifier})" if qualifier else "")
 
 
 def _definition_text(baseline: str, first: int, last: int, rate: float) -> str:
@@ -246,7 +258,7 @@ def _decides(explored: Explored, alternative: str, municipality: str, fmt: Forma
     lead, second = LEAD[run.kind]
     unit_text = fmt.t(f"decides_unit_{unit}")
     rows: list[list[str | Cell]] = []
-    for rank, (path, r) in enumerate(ranked.iterrows(), start=1):
+    for path, r in ranked.iterrows():
 
         def shown(x: float) -> Num:
             return Num(fmt.amount(x / scale, 2).text, exact(x))
@@ -254,15 +266,13 @@ def _decides(explored: Explored, alternative: str, municipality: str, fmt: Forma
         name = explored.labels.get(str(path), str(path))
         rows.append(
             [
-                str(rank),
                 name if name == path else f"{name} ({path})",
                 [shown(r["value"])],
-                [shown(r["ci_low"]), Num(" … "), shown(r["ci_high"])],
+                [shown(r["ci_low"]), Num("\u00a0… "), shown(r["ci_high"])],
                 [shown(r["second"])],
             ]
         )
     header = [
-        fmt.t("col_rank"),
         fmt.t("col_assumption"),
         fmt.t(f"col_{lead}", unit=unit_text),
         fmt.t("col_ci95"),

@@ -25,7 +25,7 @@ from sim.inputs.config.fields import (
 
 class AgeBand(Frozen):
     from_age: NonNegative
-    hazard_per_year: NonNegative
+    hazard_per_year: NonNegative = Field(description="illness exit hazard a year, from this age on")
 
 
 class AowConfig(Frozen):
@@ -71,7 +71,9 @@ class MortalityConfig(Frozen):
     """Gompertz mortality fitted through CBS one-year death probabilities q(x), by sex, times a multiplier."""
 
     qx_points: dict[Literal["M", "V"], list[tuple[Annotated[float, Field(ge=0, le=110)], Fraction]]]
-    excess_multiplier: NonNegative = 1.0
+    excess_multiplier: NonNegative = Field(
+        default=1.0, description="excess mortality of Wsw employees against the general population"
+    )
 
     @field_validator("qx_points")
     @classmethod
@@ -105,7 +107,7 @@ class IllnessConfig(Frozen):
 
 class AgeMultiplier(Frozen):
     from_age: NonNegative
-    multiplier: NonNegative
+    multiplier: NonNegative = Field(description="voluntary exit hazard multiplier, from this age on")
 
 
 class VoluntaryConfig(Frozen):

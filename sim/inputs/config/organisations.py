@@ -107,23 +107,35 @@ class OrganisationParams(Frozen):
     override any field per organisation (its own policy, overhead shared with municipal services, a local
     employer network that places people better, ...). Money in EUR of the money.price_year."""
 
-    fixed_overhead_eur_per_year: NonNegative
+    fixed_overhead_eur_per_year: NonNegative = Field(
+        description="fixed overhead of one organisation, EUR a year (management, administration, ICT)"
+    )
     governance_eur_per_year: NonNegative = Field(
         default=0.0, description="joint governance layer (board, supervisory board); only with several members"
     )
     staff_cost_eur_per_person_year: ByForm
     coach_fte_per_100_persons: ByForm
-    coach_min_team_fte: NonNegative = 1.0
-    coach_trajectories_per_fte: Positive = 2.0
-    coaching_weeks: Positive = 12.0
-    hiring_lag_weeks: NonNegative = 13.0
-    attrition_lag_weeks: NonNegative = 26.0
+    coach_min_team_fte: NonNegative = Field(default=1.0, description="smallest coach team an organisation keeps, FTE")
+    coach_trajectories_per_fte: Positive = Field(
+        default=2.0, description="placement trajectories one coach FTE runs at once, next to the caseload"
+    )
+    coaching_weeks: Positive = Field(default=12.0, description="coach time to prepare and start a placement, weeks")
+    hiring_lag_weeks: NonNegative = Field(default=13.0, description="time to hire a job coach, weeks")
+    attrition_lag_weeks: NonNegative = Field(
+        default=26.0, description="time for surplus coaches to leave by natural attrition, weeks"
+    )
     staffing_review_weeks: Positive = 52.0
-    placement_ambition: Fraction = 0.25
+    placement_ambition: Fraction = Field(
+        default=0.25, description="share of beschut_binnen employees who seek and can take a placement (policy)"
+    )
     placement_duration_years_mean: dict[PlacementForm, Positive]
-    network_multiplier: NonNegative = 1.0
+    network_multiplier: NonNegative = Field(
+        default=1.0, description="how well the own employer network places people (1: as the region's)"
+    )
     group_size_persons: int = Field(default=8, ge=1)
-    group_contract_duration_years_mean: Positive = 8.0
+    group_contract_duration_years_mean: Positive = Field(
+        default=8.0, description="mean length of a group contract, years"
+    )
     replacement_chance: Fraction = Field(
         default=0.0,
         description="share of people back from a placement or group contract who are candidates again "
@@ -138,8 +150,12 @@ class OrganisationParams(Frozen):
         "as a voluntary exit); the others come back to beschut_binnen",
     )
     sheltered_policy: Literal["run", "buy"] = "run"
-    site_min_occupancy: Fraction = 0.3
-    setup_cost_eur: NonNegative = 0.0
+    site_min_occupancy: Fraction = Field(
+        default=0.3, description="occupancy share of its capacity below which a site closes"
+    )
+    setup_cost_eur: NonNegative = Field(
+        default=0.0, description="one-off cost of creating an organisation at a reorganisation, EUR"
+    )
     employer_overhead_eur_per_year: NonNegative = Field(
         default=0.0, description="payroll and HR of an organisation that keeps the employer role only"
     )
@@ -189,9 +205,15 @@ class NetworkConfig(Frozen):
     """
 
     openings_per_year_reference: dict[PlacementForm, NonNegative]
-    group_contracts_won_per_year_reference: NonNegative = 2.0
-    elasticity: Annotated[float, Field(gt=0, le=1.5)] = 0.8
-    loss_on_move: Fraction = 0.2
+    group_contracts_won_per_year_reference: NonNegative = Field(
+        default=2.0, description="group contracts the whole region's network wins a year at the start"
+    )
+    elasticity: Annotated[float, Field(gt=0, le=1.5)] = Field(
+        default=0.8, description="elasticity of openings to the network's size (below 1: diminishing returns)"
+    )
+    loss_on_move: Fraction = Field(
+        default=0.2, description="share of its employer network a municipality loses when it changes organisation"
+    )
 
 
 class Site(Frozen):
@@ -211,21 +233,31 @@ class MoneyConfig(Frozen):
     """Prices (EUR of `price_year`) and their yearly indexation; the allocation key of the balance."""
 
     price_year: int = Field(default=2019, ge=1990, le=2100)
-    wage_cost_eur_per_se: Positive
-    wage_index_per_year: Annotated[float, Field(ge=-0.05, le=0.2)] = 0.02
+    wage_cost_eur_per_se: Positive = Field(description="wage cost per SE, EUR a year (price year)")
+    wage_index_per_year: Annotated[float, Field(ge=-0.05, le=0.2)] = Field(
+        default=0.02, description="yearly wage indexation (CAO SW)"
+    )
     wage_index_by_year: dict[int, IndexRate] = Field(default_factory=dict)
     """Wage indexation of given years (the rise from the year before); other years `wage_index_per_year`."""
     subsidy_eur_per_se: NonNegative
-    subsidy_index_per_year: Annotated[float, Field(ge=-0.05, le=0.2)] = 0.0193
+    subsidy_index_per_year: Annotated[float, Field(ge=-0.05, le=0.2)] = Field(
+        default=0.0193, description="yearly indexation of the subsidy per SE (rijksbijdrage)"
+    )
     subsidy_index_by_year: dict[int, IndexRate] = Field(default_factory=dict)
     """Subsidy indexation of given years; other years `subsidy_index_per_year`."""
-    sick_leave_years_before_illness_exit: Annotated[float, Field(ge=0, le=3)] = 0.0
+    sick_leave_years_before_illness_exit: Annotated[float, Field(ge=0, le=3)] = Field(
+        default=0.0, description="years of paid sick leave before an illness exit"
+    )
     """Before an exit for illness, this long on sick leave: wage and subsidy paid, no added value."""
     added_value_eur_per_se: ByForm
-    price_index_per_year: Annotated[float, Field(ge=-0.05, le=0.2)] = 0.02
-    wage_subsidy_eur_per_se: NonNegative
+    price_index_per_year: Annotated[float, Field(ge=-0.05, le=0.2)] = Field(
+        default=0.02, description="yearly price indexation of the other costs"
+    )
+    wage_subsidy_eur_per_se: NonNegative = Field(description="wage subsidy per SE in begeleid_werken, EUR a year")
     coach_cost_eur_per_fte_year: NonNegative
-    sheltered_place_tariff_eur_per_person_year: NonNegative
+    sheltered_place_tariff_eur_per_person_year: NonNegative = Field(
+        description="tariff of a sheltered place bought from another organisation, EUR a person a year"
+    )
     allocation_key: Literal["se_share", "persons_share", "fixed"] = "se_share"
     fixed_allocation: dict[Municipality, Fraction] = Field(default_factory=dict)
 
@@ -269,11 +301,15 @@ class OtherGroup(Frozen):
 
     name: str
     municipality: Municipality
-    persons_start: NonNegative
-    persons_change_per_year: float = 0.0
+    persons_start: NonNegative = Field(description="persons of the target group in the first year")
+    persons_change_per_year: float = Field(default=0.0, description="yearly change in the target group's persons")
     persons_by_year: dict[int, NonNegative] = Field(default_factory=dict)
-    revenue_eur_per_person_year: NonNegative = 0.0
-    cost_eur_per_person_year: NonNegative = 0.0
+    revenue_eur_per_person_year: NonNegative = Field(
+        default=0.0, description="revenue of the target group, EUR a person a year"
+    )
+    cost_eur_per_person_year: NonNegative = Field(
+        default=0.0, description="cost of the target group, EUR a person a year"
+    )
 
     def persons(self, year: int, start_year: int) -> float:
         if year in self.persons_by_year:

@@ -110,11 +110,13 @@ class Box:
     """Design points inside the box."""
 
 
-def number(value: float) -> str:
-    """A number as a reader takes it: whole with thousands separators from 1,000 on, else three digits."""
+def number(value: float, lang: str = "en") -> str:
+    """A number as a reader takes it: whole with thousands separators from 1,000 on, else three digits; Dutch
+    swaps the marks (1.000, 0,25)."""
     if not np.isfinite(value):
         return str(value)
-    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+    text = f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+    return text.translate(str.maketrans(",.", ".,")) if lang == "nl" else text
 
 
 def discover(experiments: pd.DataFrame, yes: Sequence[bool], threshold: float = 0.8) -> Box | None:
@@ -172,14 +174,18 @@ def describe_box(
         label = labels.get(name, name)
         at_min, at_max = low <= float(experiments[name].min()), high >= float(experiments[name].max())
         if at_min:
-            parts.append({"en": f"{label} is below {number(high)}", "nl": f"{label} lager is dan {number(high)}"}[lang])
+            parts.append(
+                {"en": f"{label} is below {number(high)}", "nl": f"{label} lager is dan {number(high, lang)}"}[lang]
+            )
         elif at_max:
-            parts.append({"en": f"{label} is above {number(low)}", "nl": f"{label} hoger is dan {number(low)}"}[lang])
+            parts.append(
+                {"en": f"{label} is above {number(low)}", "nl": f"{label} hoger is dan {number(low, lang)}"}[lang]
+            )
         else:
             parts.append(
                 {
                     "en": f"{label} is between {number(low)} and {number(high)}",
-                    "nl": f"{label} tussen {number(low)} en {number(high)} ligt",
+                    "nl": f"{label} tussen {number(low, lang)} en {number(high, lang)} ligt",
                 }[lang]
             )
     joined = {"en": " and ", "nl": " en "}[lang].join(parts)

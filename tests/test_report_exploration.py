@@ -195,3 +195,17 @@ def test_parameters_are_named_by_their_field_description() -> None:
     assert label(config, "demography.illness.bands[1].hazard_per_year").endswith("(45+)")
     for no_description in ("organisations.defaults.staffing_review_weeks", "money.wage_index_by_year.2031", "a.b"):
         assert label(config, no_description) == no_description
+
+
+def test_an_lhs_exploration_gives_the_band_and_the_boxes_but_no_ranking(runs: tuple[Path, Path]) -> None:
+    batch, explored = runs
+    args = ["explore", str(SMOKE), "--design", "lhs", "--samples", "8", "--seed", "3", "--out", str(explored.parent)]
+    done = CliRunner().invoke(cli, [*args, "--run-id", "lhs", "--param", WIDE, "--param", GOVERNANCE])
+    assert done.exit_code == 0, done.output
+    page = render(batch, "nl", exploration=explored.parent / "lhs", with_charts=False)
+    almelo = _section(page, "Almelo")
+    assert "rangschikt geen aannames" in almelo and "Voor Almelo is per_municipality goedkoper" in almelo
+    assert not BLOCK.findall(almelo)  # no table of indices
+    means = _point_means(explored.parent / "lhs")
+    band = _cell(page[: page.index("</section>")], "total", ALTERNATIVE, "band_parameters")
+    assert [float(v) for v in re.findall(r'data-value="([^"]+)"', band)] == list(np.percentile(means["total"], [5, 95]))

@@ -76,3 +76,10 @@ def test_a_box_that_restricts_nothing_is_said_as_such():
         "holds more often."
     )
     assert "zonder gebied" in describe_box(box, "splitsen is goedkoper", x, lang="nl")
+
+
+def test_dutch_words_write_dutch_numbers():
+    x = pd.DataFrame({"a": [0.0, 1.0, 2.0, 3.0], "b": [0.0, 5000.0, 10000.0, 20000.0]})
+    box = Box(limits={"a": (0.0, 1.25), "b": (2500.5, 20000.0)}, coverage=0.5, density=0.75, cases=2)
+    words = describe_box(box, "splitsen is goedkoper", x, lang="nl")
+    assert "a lager is dan 1,25 en b hoger is dan 2.500" in words

@@ -92,21 +92,25 @@ def label(config: Config, path: str) -> str:
     return text[:1].upper() + text[1:] + (f" ({qualifier})" if qualifier else "")
 
 
-def _definition_text(baseline: str, first: int, last: int, rate: float) -> str:
-    return f"baseline {baseline}, {first}-{last}, discounted at {rate:.2%} to {first}"
-
-
 def _check_same_cost(explore_dir: Path, config: Config, definition: CostDefinition) -> None:
+    """The exploration's outcomes must be costs as the report counts them: same baseline, years and discounting."""
     theirs = cost_definition(config)
     period = definition.period
-    mine = (definition.baseline, period.from_year, period.to_year, period.discount_rate, period.base)
-    if (theirs.baseline, theirs.first_year, theirs.last_year, theirs.discount_rate, theirs.first_year) != mine:
-        raise RunError(
-            f"{explore_dir}: the exploration's costs are {_definition_text(theirs.baseline, theirs.first_year, theirs.last_year, theirs.discount_rate)}; "  # noqa: E501
-            f"this report's are {_definition_text(definition.baseline, period.from_year, period.to_year, period.discount_rate)}"  # noqa: E501
-            f"{'' if period.base == period.from_year else f' (to {period.base})'}: report with the exploration's "
-            "--baseline, --from-year, --to-year and --discount-rate, or explore with the same [analysis] table"
-        )
+    ours = (definition.baseline, period.from_year, period.to_year, period.discount_rate, period.base)
+    if (theirs.baseline, theirs.first_year, theirs.last_year, theirs.discount_rate, theirs.first_year) == ours:
+        return
+
+    def said(baseline: str, first: int, last: int, rate: float, base: int) -> str:
+        return f"baseline {baseline}, {first}-{last}, discounted at {rate:.2%} to {base}"
+
+    exploration_said = said(
+        theirs.baseline, theirs.first_year, theirs.last_year, theirs.discount_rate, theirs.first_year
+    )
+    raise RunError(
+        f"{explore_dir}: the exploration's costs are {exploration_said}; this report's are {said(*ours)}: report "
+        "with the exploration's --baseline, --from-year, --to-year and --discount-rate, or explore with the same "
+        "[analysis] table"
+    )
 
 
 def _stored_indices(run: Exploration, alternative: str) -> pd.DataFrame | None:

@@ -109,14 +109,13 @@ def _pool_task(task: ChunkTask) -> ChunkDone:
         _busy = False
 
 
-def _stop_pool(executor: ProcessPoolExecutor) -> None:
+def _stop_pool(executor: ProcessPoolExecutor, workers: set[mp.process.BaseProcess]) -> None:
     """Stop the workers now (SIGTERM: a running chunk removes its files) and wait until they are gone."""
-    processes = list(getattr(executor, "_processes", {}).values())
     executor.shutdown(wait=False, cancel_futures=True)
-    for p in processes:
+    for p in workers:
         with contextlib.suppress(Exception):
             p.terminate()
-    for p in processes:
+    for p in workers:
         p.join(10)
         if p.is_alive():
             p.kill()
@@ -128,10 +127,12 @@ def run_pool(tasks: Sequence[ChunkTask], workers: int, report: Report) -> None:
     context = workers_context()
     pending = list(reversed(tasks))
     executor: ProcessPoolExecutor | None = None
+    others: set[mp.process.BaseProcess] = set()  # child processes that are not this pool's workers
     in_flight: dict[Future[ChunkDone], ChunkTask] = {}
     try:
         while pending or in_flight:
             if executor is None:
+                others = set(mp.active_children())
                 size = min(workers, len(pending))
                 executor = ProcessPoolExecutor(max_workers=size, mp_context=context, initializer=_worker_init)
             broken = False
@@ -165,7 +166,8 @@ def run_pool(tasks: Sequence[ChunkTask], workers: int, report: Report) -> None:
                 executor = None
     finally:
         if executor is not None:
-            _stop_pool(executor)
+            # The pool's workers are the children that were not there before it (the pool starts them).
+            _stop_pool(executor, set(mp.active_children()) - others)
 
 
 def dask_client(scheduler: str | None) -> Any:

@@ -66,6 +66,8 @@ def _unraisable(hook: Any) -> None:
     # the stop is delivered again a moment later, when the main thread is back in ordinary code.
     if issubclass(hook.exc_type, SystemExit) and _busy:
         code = hook.exc_value.code if isinstance(hook.exc_value.code, int) else 128 + signal.SIGTERM
+        if not hasattr(signal, "pthread_kill"):  # Windows: no signal reaches a handler there anyway
+            os._exit(code)
         main = threading.main_thread().ident or 0
         threading.Timer(0.01, signal.pthread_kill, (main, code - 128)).start()
         return

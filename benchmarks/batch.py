@@ -47,12 +47,26 @@ def tree_rss(process: psutil.Process) -> int:
     return total
 
 
-def run(config: Path, reps: int, workers: int, seed: int, out: Path) -> Figures:
+@dataclass(frozen=True)
+class Measured:
+    seconds: float
+    peak_mb: float
+    stdout: str
+    stderr: str
+    returncode: int
+
+
+def measure(*cli_args: str) -> Measured:
+    """`wsw-sim CLI_ARGS` in a child process: wall seconds and the peak memory of it and its workers."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    args = [sys.executable, "-m", "wsw_sim.cli", "run", str(config), "--reps", str(reps), "--seed", str(seed)]
-    args += ["--workers", str(workers), "--out", str(out), "--quiet"]
     started = time.perf_counter()
-    child = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "wsw_sim.cli", *cli_args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     process = psutil.Process(child.pid)
     peak = 0
     while child.poll() is None:
@@ -61,11 +75,17 @@ def run(config: Path, reps: int, workers: int, seed: int, out: Path) -> Figures:
         except psutil.NoSuchProcess:
             break
         time.sleep(0.05)
+    stdout, stderr = child.communicate()
     seconds = time.perf_counter() - started
-    _, stderr = child.communicate()
-    if child.returncode != 0:
-        raise SystemExit(f"wsw-sim run failed ({child.returncode}):\n{stderr}")
-    return Figures(reps, workers, seconds, peak / 2**20)
+    return Measured(seconds, peak / 2**20, stdout, stderr, child.returncode)
+
+
+def run(config: Path, reps: int, workers: int, seed: int, out: Path) -> Figures:
+    args = ["run", str(config), "--reps", str(reps), "--seed", str(seed), "--workers", str(workers)]
+    measured = measure(*args, "--out", str(out), "--quiet")
+    if measured.returncode != 0:
+        raise SystemExit(f"wsw-sim run failed ({measured.returncode}):\n{measured.stderr}")
+    return Figures(reps, workers, measured.seconds, measured.peak_mb)
 
 
 def verdict(ok: bool) -> str:

@@ -17,16 +17,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import psutil
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from batch import tree_rss
+from batch import measure
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "configs" / "soweco_2019.toml"
@@ -34,24 +30,11 @@ CONFIG = ROOT / "configs" / "soweco_2019.toml"
 
 def explore(design: str, samples: int, out: Path, workers: int = 2, seed: int = 1) -> tuple[float, float, str]:
     """Wall seconds, peak MB and the run folder of one exploration."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    args = [sys.executable, "-m", "wsw_sim.cli", "explore", str(CONFIG), "--design", design, "--samples", str(samples)]
-    args += ["--reps-per-point", "1", "--seed", str(seed), "--workers", str(workers), "--out", str(out), "--quiet"]
-    started = time.perf_counter()
-    child = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    process = psutil.Process(child.pid)
-    peak = 0
-    while child.poll() is None:
-        try:
-            peak = max(peak, tree_rss(process))
-        except psutil.NoSuchProcess:
-            break
-        time.sleep(0.05)
-    stdout, stderr = child.communicate()
-    seconds = time.perf_counter() - started
-    if child.returncode != 0:
-        raise SystemExit(f"explore failed ({child.returncode}): {stderr.strip()}")
-    return seconds, peak / 1e6, stdout.strip().splitlines()[-1]
+    args = ["explore", str(CONFIG), "--design", design, "--samples", str(samples), "--reps-per-point", "1"]
+    measured = measure(*args, "--seed", str(seed), "--workers", str(workers), "--out", str(out), "--quiet")
+    if measured.returncode != 0:
+        raise SystemExit(f"explore failed ({measured.returncode}): {measured.stderr.strip()}")
+    return measured.seconds, measured.peak_mb, measured.stdout.strip().splitlines()[-1]
 
 
 def main() -> None:

@@ -66,6 +66,8 @@ def _unraisable(hook: Any) -> None:
     # the stop is delivered again a moment later, when the main thread is back in ordinary code.
     if issubclass(hook.exc_type, SystemExit) and _busy:
         code = hook.exc_value.code if isinstance(hook.exc_value.code, int) else 128 + signal.SIGTERM
+        if not hasattr(signal, "pthread_kill"):  # Windows: no signal reaches a handler there anyway
+            os._exit(code)
         main = threading.main_thread().ident or 0
         threading.Timer(0.01, signal.pthread_kill, (main, code - 128)).start()
         return
@@ -109,14 +111,13 @@ def _pool_task(task: ChunkTask) -> ChunkDone:
         _busy = False
 
 
-def _stop_pool(executor: ProcessPoolExecutor) -> None:
+def _stop_pool(executor: ProcessPoolExecutor, workers: set[mp.process.BaseProcess]) -> None:
     """Stop the workers now (SIGTERM: a running chunk removes its files) and wait until they are gone."""
-    processes = list(getattr(executor, "_processes", {}).values())
     executor.shutdown(wait=False, cancel_futures=True)
-    for p in processes:
+    for p in workers:
         with contextlib.suppress(Exception):
             p.terminate()
-    for p in processes:
+    for p in workers:
         p.join(10)
         if p.is_alive():
             p.kill()
@@ -128,10 +129,12 @@ def run_pool(tasks: Sequence[ChunkTask], workers: int, report: Report) -> None:
     context = workers_context()
     pending = list(reversed(tasks))
     executor: ProcessPoolExecutor | None = None
+    others: set[mp.process.BaseProcess] = set()  # child processes that are not this pool's workers
     in_flight: dict[Future[ChunkDone], ChunkTask] = {}
     try:
         while pending or in_flight:
             if executor is None:
+                others = set(mp.active_children())
                 size = min(workers, len(pending))
                 executor = ProcessPoolExecutor(max_workers=size, mp_context=context, initializer=_worker_init)
             broken = False
@@ -165,7 +168,8 @@ def run_pool(tasks: Sequence[ChunkTask], workers: int, report: Report) -> None:
                 executor = None
     finally:
         if executor is not None:
-            _stop_pool(executor)
+            # The pool's workers are the children that were not there before it (the pool starts them).
+            _stop_pool(executor, set(mp.active_children()) - others)
 
 
 def dask_client(scheduler: str | None) -> Any:

@@ -329,7 +329,8 @@ def breakeven_table(explored: Explored, municipality: str, fmt: Formatter) -> Ta
                 Num(" … "),
                 _num(float(ci_high), fmt) if ci_high is not None else Num(fmt.t("above", value=_plain(high, fmt))),
             ]
-        settings = ", ".join(str(s) for s in record.get("overrides", [])) or "–"
+        # a zero-width space after each dot: a narrow column breaks a config path between its parts
+        settings = ", ".join(str(s).replace(".", ".\u200b") for s in record.get("overrides", [])) or "–"
         rows.append(
             [
                 name if name == path else f"{name} ({path})",

@@ -160,7 +160,7 @@ def test_a_kept_break_even_shows_on_its_municipality_page(pages: dict[str, str])
     almelo, tubbergen = _section(pages["en"], "Almelo"), _section(pages["en"], "Tubbergen")
     assert "Break-even" in almelo and "Break-even" not in tubbergen
     assert 'data-value="512345.5"' in almelo and 'data-value="400000.25"' in almelo and "above 1,000,000" in almelo
-    assert f"{NARROW}=14000" in almelo
+    assert f"{NARROW}=14000" in almelo.replace("\u200b", "")  # the path may break after its dots
     assert "Omslagpunt" in _section(pages["nl"], "Almelo")
 
 

@@ -770,14 +770,17 @@ def test_replications_whose_organisations_went_different_ways_each_get_their_own
 
 
 def test_dissolution_costs_by_hand_in_the_first_year_twice_in_one_year_and_after_the_horizon() -> None:
-    """Nobody employed, no coaches, no sites: only organisations that ended. 2019, the first year: Regio
+    """No Wsw employee, no coaches, no sites: only organisations that ended. 2019, the first year: Regio
     (share 0.5) and Almelo (share 0.25) end for Almelo, both charged; 2021: Regio for Tubbergen (share 1);
-    2022 is after the horizon and is not charged. 2020 has nothing: no row."""
+    2022 is after the horizon and is not charged. 2020 has nothing: no row. Half a person of another group,
+    alone in Regio, bears all of its fixed costs (overhead and governance) in the years with a row."""
+    half = {"name": "beschut werk", "municipality": "Tubbergen", "persons_start": 0.5}
     config = smoke(
         {
             "horizon": {"end_year": 2021},
             "organisations": {
                 "sites": [],
+                "other_groups": [half],
                 "overrides": {"Regio": {"dissolution_staff_eur": 100000}, "Almelo": {"dissolution_ict_eur": 40000}},
             },
         }
@@ -793,7 +796,7 @@ def test_dissolution_costs_by_hand_in_the_first_year_twice_in_one_year_and_after
         ),
     )
     zeros = np.zeros((3, 2, 4))
-    fin, _ = finance_of_one(
+    fin, orgs = finance_of_one(
         config,
         config.scenarios["shared"].timeline,
         history,
@@ -808,6 +811,10 @@ def test_dissolution_costs_by_hand_in_the_first_year_twice_in_one_year_and_after
     wage_ix_2021 = 1.02**2
     assert f["dissolution_cost_eur"].tolist() == pytest.approx([60000, 0, 0, 100000 * wage_ix_2021], abs=0.005)
     assert f["municipal_contribution_eur"].tolist() == f["dissolution_cost_eur"].tolist()
+    o = orgs.to_pandas().set_index("year")
+    assert o["other_persons"].tolist() == [0.5, 0.5]
+    fixed = 600000 + 250000
+    assert o["other_groups_result_eur"].tolist() == pytest.approx([-fixed, -fixed * wage_ix_2021], abs=0.005)
 
 
 OTHER_GROUPS = [

@@ -898,7 +898,7 @@ def test_an_organisation_that_employs_then_serves_then_employs_again_by_hand() -
     person_years = np.zeros((5, 2, 4))
     person_years[:, 0, 0] = [0.5, 10, 0.5, 0, 10]  # Almelo
     person_years[:, 1, 0] = 10  # Tubbergen
-    stock_persons = np.full((6, 2, 4), 0.0)
+    stock_persons = np.zeros((6, 2, 4))
     stock_persons[:, :, 0] = 10
     history = OrganisationHistory(fte_history={}, created={"Almelo": [2021.0]})
     fin, _ = finance_of_one(

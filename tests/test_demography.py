@@ -3,6 +3,7 @@ Gompertz law in test_mortality.py)."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from datetime import date
 from pathlib import Path
@@ -18,7 +19,14 @@ from hypothesis import strategies as st
 
 from sim.domain import DEATH, ILLNESS, NO_EXIT, RETIREMENT, VOLUNTARY
 from sim.inputs.config import config_from_dict
-from sim.model.demography import DemographyModel, PiecewiseHazard, draw_exits, resolve_exits
+from sim.model.demography import (
+    DemographyModel,
+    ExitDraws,
+    PiecewiseHazard,
+    draw_exits,
+    resolve_exits,
+    voluntary_exit_from,
+)
 from sim.model.mortality import Gompertz
 from sim.model.population import POPULATION_SCHEMA, Population, month_index
 from sim.model.replication import Model, run_replication
@@ -49,6 +57,7 @@ def test_illness_cumulative_by_hand() -> None:
     assert BANDS.cumulative(np.array([50.0, 70.0])) == pytest.approx([0.18 + 0.04, 0.18 + 0.08 + 0.075 + 0.22])
 
 
+@pytest.mark.filterwarnings("error")  # a band without hazard is never divided by
 def test_illness_skips_a_band_without_hazard_and_never_ends_in_one() -> None:
     gap = PiecewiseHazard(edges=np.array([0.0, 40.0, 50.0]), rates=np.array([0.01, 0.0, 0.02]))
     assert gap.inverse_from(np.array([35.0, 45.0]), np.array([0.1, 0.01])) == pytest.approx([52.5, 50.5])
@@ -237,3 +246,75 @@ def test_illness_bands_from_the_config() -> None:
     hazard = PiecewiseHazard.from_config(config().demography.illness)  # smoke.toml's four bands
     assert hazard.edges.tolist() == [0.0, 45.0, 55.0, 60.0]
     assert hazard.rates.tolist() == [b["hazard_per_year"] for b in raw()["demography"]["illness"]["bands"]]
+
+
+# -------------------------------------------- one person's hazard in plain floats, and the voluntary exit
+
+AGE_MULTIPLIER = PiecewiseHazard(edges=np.array([0.0, 45.0, 55.0]), rates=np.array([2.0, 1.0, 0.6]))
+"""A voluntary-hazard multiplier by age: it integrates to 90 at age 45 and to 100 at 55."""
+
+
+@pytest.mark.parametrize(("age", "expected"), [(30.0, 60.0), (45.0, 90.0), (50.0, 95.0), (60.0, 103.0)])
+def test_one_persons_cumulative_hazard_by_hand(age: float, expected: float) -> None:
+    assert AGE_MULTIPLIER.cumulative_at(age) == pytest.approx(expected, rel=1e-14)
+    assert AGE_MULTIPLIER.cumulative_at(age) == AGE_MULTIPLIER.cumulative(np.array([age]))[0]  # the same bits
+
+
+@pytest.mark.parametrize(
+    ("age", "e", "expected"),
+    [
+        (10.0, 20.0, 20.0),  # within the first band: 40 at rate 2
+        (40.0, 12.0, 47.0),  # 80 at 40, 90 at 45, then 2 more at rate 1
+        (50.0, 1.0, 51.0),  # within a band at rate 1
+        (30.0, 43.0, 60.0),  # 60 at 30, 100 at 55, then 3 at rate 0.6: five years into the open last band
+    ],
+)
+def test_one_persons_inverse_by_hand(age: float, e: float, expected: float) -> None:
+    assert AGE_MULTIPLIER.inverse_at(age, e) == pytest.approx(expected, rel=1e-14)
+    assert AGE_MULTIPLIER.inverse_at(age, e) == AGE_MULTIPLIER.inverse_from(np.array([age]), np.array([e]))[0]
+
+
+def test_one_persons_inverse_never_ends_in_a_band_without_hazard() -> None:
+    closed = PiecewiseHazard(edges=np.array([0.0, 40.0]), rates=np.array([1.0, 0.0]))
+    assert closed.inverse_at(35.0, 2.0) == pytest.approx(37.0)
+    assert math.isinf(closed.inverse_at(35.0, 10.0)) and math.isinf(closed.inverse_at(45.0, 1e-9))
+
+
+@pytest.mark.filterwarnings("error")  # no division by the zero hazard
+@pytest.mark.parametrize(
+    ("edges", "rates", "expected"),
+    [
+        ([0.0], [1.0], [2013.0, 2025.0]),  # the same hazard at every age: budget / rate years
+        ([0.0], [2.0], [2011.5, 2017.5]),  # twice the hazard at every age
+        ([0.0, 45.0], [1.0, 0.5], [2013.0, 2035.0]),  # 15: 5 up to 45, 10 more at half the hazard: 20 years
+        ([0.0, 45.0], [2.0, 1.0], [2011.5, 2020.0]),  # 15: 10 up to 45, 5 more at the plain hazard
+    ],
+)
+def test_voluntary_exit_times_by_hand(edges: list[float], rates: list[float], expected: list[float]) -> None:
+    """Three people aged 40 on 1 January 2010, budgets 0.3, 1.5 and 0.7, hazards 0.1, 0.1 and 0 per year: the
+    hazard x the age multiplier spends 3 and 15 (in multiplier-years); the third never leaves."""
+    model = dataclasses.replace(
+        _model(0.0, 0.1, 1.0), voluntary_by_age=PiecewiseHazard(edges=np.array(edges), rates=np.array(rates))
+    )
+    got = voluntary_exit_from(
+        np.full(3, 2010.0), np.full(3, 1970.0), np.array([0.3, 1.5, 0.7]), np.array([0.1, 0.1, 0.0]), model
+    )
+    assert got[:2] == pytest.approx(expected, rel=1e-14)
+    assert math.isinf(got[2])
+
+
+def test_an_exit_on_the_horizon_end_is_beyond_it() -> None:
+    """Horizon end 2031.0 (1 January 2031): a retirement on that day is after the horizon, one a month
+    earlier within it; the reasons are int8 codes."""
+    n = 2
+    draws = ExitDraws(
+        entry=np.full(n, 2019.0),
+        retirement=np.array([2031.0, 2031.0 - 1 / 12]),
+        death=np.full(n, np.inf),
+        illness=np.full(n, np.inf),
+        voluntary_budget=np.ones(n),
+        birth=np.full(n, 1965.0),
+    )
+    time, reason = resolve_exits(draws, np.full(n, np.inf), 2031.0)
+    assert time.tolist() == [math.inf, 2031.0 - 1 / 12]
+    assert reason.tolist() == [NO_EXIT, RETIREMENT] and reason.dtype == np.int8

@@ -14,6 +14,7 @@ from org_configs import smoke
 from sim.inputs.config import Partition
 from sim.model.finance import COST_COLUMNS, INCOME_COLUMNS, OrganisationHistory, finance_tables
 from sim.model.replication import Model, run_replication
+from sim.runs import schema
 
 
 @pytest.fixture(scope="module")
@@ -152,6 +153,10 @@ def test_finance_by_hand_for_one_year():
     o = orgs.to_pandas().iloc[0]
     assert o["persons"] == 30 and o["coaches_fte"] == 4.0 and o["persons_per_coach"] == 7.5
     assert o["overhead_eur_per_se"] == pytest.approx(overhead / 20.0, abs=0.01)
+    # the tables carry the schemas' units and descriptions, and every row its scenario
+    assert fin.schema.equals(schema.FINANCE, check_metadata=True)
+    assert orgs.schema.equals(schema.ORGANISATIONS, check_metadata=True)
+    assert fin.column("scenario").to_pylist() == ["shared"] * 2 and orgs.column("scenario").to_pylist() == ["shared"]
 
 
 def test_an_organisation_without_a_site_buys_places_from_the_one_with_a_site():
@@ -443,11 +448,19 @@ def test_an_organisation_without_employees_pays_no_fixed_overhead() -> None:
     assert by_year.loc[2020, "transition_cost_eur"] == pytest.approx(150000 * 1.03, abs=0.01)  # the site closes
 
 
+@pytest.mark.filterwarnings("error")  # empty years are computed quietly: no numpy warning on the console
 def test_years_without_anything_have_no_rows_and_small_or_empty_years_their_own_ratios() -> None:
     """No sites. 2019 normal; 2020 nobody and no coach: no row at all; 2021 half a person-year and half a
-    coach FTE: the fixed overhead is charged, persons per coach is persons / 0.5; 2022 a coach but nobody:
-    a row (the coach costs), no overhead, persons per coach 0 and overhead per SE undefined (NaN)."""
-    config = smoke({"horizon": {"end_year": 2022}, "money": INDICES, "organisations": {"sites": []}})
+    coach FTE: the fixed overhead is charged, persons per coach is persons / 0.5, the subsidy, added value
+    and commercial result are 2021's own (not the empty 2020's); 2022 a coach but nobody: a row (the coach
+    costs), no overhead, persons per coach 0, overhead per SE undefined (null), no result of other groups."""
+    config = smoke(
+        {
+            "horizon": {"end_year": 2022},
+            "money": INDICES,
+            "organisations": {"sites": [], "defaults": {"commercial_result_eur_per_se": 2000.0}},
+        }
+    )
     se_years, person_years, stock_persons = _by_hand_arrays(4)
     se_years[1:], person_years[1:], stock_persons[2:] = 0.0, 0.0, 0.0
     se_years[2, 0, 0], person_years[2, 0, 0] = 0.25, 0.5
@@ -471,6 +484,10 @@ def test_years_without_anything_have_no_rows_and_small_or_empty_years_their_own_
     assert by_year.loc[2021, "overhead_eur"] == pytest.approx((600000 + 250000 + 0.5 * 6000) * 1.025**2, abs=0.02)
     assert by_year.loc[2022, "overhead_eur"] == 0 and by_year.loc[2022, "wage_cost_eur"] == 0
     assert by_year.loc[2022, "coach_cost_eur"] == pytest.approx(65000 * 1.025**3, abs=0.02)
+    almelo_2021 = f[f.year == 2021].set_index("municipality").loc["Almelo"]  # all 0.25 SE-years are Almelo's
+    assert almelo_2021["subsidy_eur"] == pytest.approx(0.25 * 22700 * 1.015**2, abs=0.01)
+    assert almelo_2021["added_value_eur"] == pytest.approx(0.25 * 5500 * 1.03**2, abs=0.01)
+    assert almelo_2021["commercial_result_eur"] == pytest.approx(0.25 * 2000 * 1.03**2, abs=0.01)
     o = orgs.to_pandas().set_index("year")
     assert list(o.index) == [2019, 2021, 2022]
     assert o.loc[2019, "persons"] == 35 + 2 * 6  # end of 2019, not of 2018
@@ -478,7 +495,8 @@ def test_years_without_anything_have_no_rows_and_small_or_empty_years_their_own_
     assert o.loc[2021, "persons_per_coach"] == 2.0
     assert o.loc[2021, "overhead_eur_per_se"] == pytest.approx(by_year.loc[2021, "overhead_eur"] / 0.25, abs=0.1)
     assert o.loc[2022, "persons"] == 0 and o.loc[2022, "persons_per_coach"] == 0
-    assert np.isnan(o.loc[2022, "overhead_eur_per_se"])
+    assert np.isnan(o.loc[2022, "overhead_eur_per_se"]) and orgs.column("overhead_eur_per_se").null_count == 1
+    assert o.loc[2022, "other_groups_result_eur"] == 0
     assert set(o["members"]) == {"Almelo,Tubbergen"}
 
 
@@ -712,3 +730,188 @@ def test_other_target_groups_share_the_fixed_costs_by_persons_by_hand():
     shared = (1 - share) * (fixed + 2.0 * config.money.coach_cost_eur_per_fte_year + f0["site_cost_eur"])
     assert o["other_groups_result_eur"] == pytest.approx(30 * 3000 - shared, abs=0.02)
     assert not o["viable_wsw"] and not o["viable_company"]  # 20 and 50 persons: below 100
+
+
+# ------------------------------------------------------------- edge cases the mutation tester found unchecked
+
+
+def test_replications_whose_organisations_went_different_ways_each_get_their_own_partitions() -> None:
+    """Replication 3 kept Regio; replication 5 split in 2021 (the partitions its rules applied). The same
+    people in both (10 SE-years in each municipality), so the same wage cost in every row; each replication's
+    rows name its own organisations, in replication order."""
+    config = smoke({"horizon": {"end_year": 2021}, "organisations": {"sites": []}})
+    shared = tuple(config.scenarios["shared"].timeline)
+    split = tuple(config.scenarios["per_municipality"].timeline)
+    se_years = np.zeros((2, 3, 2, 4))
+    se_years[..., 0] = 10.0
+    stock_persons = np.zeros((2, 4, 2, 4))
+    stock_persons[..., 0] = 20
+    histories = [OrganisationHistory(fte_history={}, created={}, timeline=t) for t in (shared, split)]
+    fin, orgs = finance_tables(
+        config, list(shared), histories, se_years, se_years * 2, stock_persons, stock_persons * 0.5, "rules", [3, 5]
+    )
+    f = fin.to_pandas()
+    assert list(zip(f.replication, f.year, f.organisation, f.municipality, strict=True)) == [
+        (r, y, org, m)
+        for r in (3, 5)
+        for y in (2019, 2020, 2021)
+        for org, m in (
+            [("Almelo", "Almelo"), ("Tubbergen", "Tubbergen")]
+            if (r, y) == (5, 2021)
+            else [("Regio", "Almelo"), ("Regio", "Tubbergen")]
+        )
+    ]
+    np.testing.assert_allclose(f.wage_cost_eur, 10 * 30000 * 1.02 ** (f.year - 2019), atol=0.005)
+    o = orgs.to_pandas()
+    assert list(zip(o.replication, o.year, o.organisation, strict=True)) == [
+        (3, 2019, "Regio"), (3, 2020, "Regio"), (3, 2021, "Regio"),
+        (5, 2019, "Regio"), (5, 2020, "Regio"), (5, 2021, "Almelo"), (5, 2021, "Tubbergen"),
+    ]  # fmt: skip
+
+
+def test_dissolution_costs_by_hand_in_the_first_year_twice_in_one_year_and_after_the_horizon() -> None:
+    """No Wsw employee, no coaches, no sites: only organisations that ended. 2019, the first year: Regio
+    (share 0.5) and Almelo (share 0.25) end for Almelo, both charged; 2021: Regio for Tubbergen (share 1);
+    2022 is after the horizon and is not charged. 2020 has nothing: no row. Half a person of another group,
+    alone in Regio, bears all of its fixed costs (overhead and governance) in the years with a row."""
+    half = {"name": "beschut werk", "municipality": "Tubbergen", "persons_start": 0.5}
+    config = smoke(
+        {
+            "horizon": {"end_year": 2021},
+            "organisations": {
+                "sites": [],
+                "other_groups": [half],
+                "overrides": {"Regio": {"dissolution_staff_eur": 100000}, "Almelo": {"dissolution_ict_eur": 40000}},
+            },
+        }
+    )
+    history = OrganisationHistory(
+        fte_history={},
+        created={},
+        dissolved=(
+            (2019.0, "Regio", 0, 0.5),
+            (2019.0, "Almelo", 0, 0.25),
+            (2021.0, "Regio", 1, 1.0),
+            (2022.0, "Regio", 0, 1.0),
+        ),
+    )
+    zeros = np.zeros((3, 2, 4))
+    fin, orgs = finance_of_one(
+        config,
+        config.scenarios["shared"].timeline,
+        history,
+        zeros,
+        zeros,
+        np.zeros((4, 2, 4)),
+        np.zeros((4, 2, 4)),
+        "shared",
+    )
+    f = fin.to_pandas().set_index(["year", "municipality"])
+    assert list(f.index) == [(2019, "Almelo"), (2019, "Tubbergen"), (2021, "Almelo"), (2021, "Tubbergen")]
+    wage_ix_2021 = 1.02**2
+    assert f["dissolution_cost_eur"].tolist() == pytest.approx([60000, 0, 0, 100000 * wage_ix_2021], abs=0.005)
+    assert f["municipal_contribution_eur"].tolist() == f["dissolution_cost_eur"].tolist()
+    o = orgs.to_pandas().set_index("year")
+    assert o["other_persons"].tolist() == [0.5, 0.5]
+    fixed = 600000 + 250000
+    assert o["other_groups_result_eur"].tolist() == pytest.approx([-fixed, -fixed * wage_ix_2021], abs=0.005)
+
+
+OTHER_GROUPS = [
+    {"name": "beschut werk", "municipality": "Almelo", "persons_start": 0, "revenue_eur_per_person_year": 9000,
+     "cost_eur_per_person_year": 6000, "persons_by_year": {"2020": 20, "2021": 5.5, "2022": 1 / 3}},
+    {"name": "re-integratie", "municipality": "Almelo", "persons_start": 0, "revenue_eur_per_person_year": 2000,
+     "cost_eur_per_person_year": 1000, "persons_by_year": {"2020": 10}},
+]  # fmt: skip
+
+
+@pytest.mark.filterwarnings("error")  # years without coaches are computed quietly: no numpy warning
+def test_viability_and_other_groups_by_hand_at_the_thresholds() -> None:
+    """Regio (fixed 850,000 EUR: overhead and governance) with every Wsw employee in Almelo's beschut_binnen
+    (6,000 EUR staff a person-year), two other groups in Almelo, viability at 20 persons and 97,000 EUR per SE.
+    2019: exactly at both thresholds (viable); 2020: 30 other persons (a share of the fixed costs); 2021: the
+    company above the overhead limit; 2022, 2023: less than one person-year. A coach only in 2023."""
+    config = smoke(
+        {
+            "horizon": {"end_year": 2023},
+            "money": {**INDICES, "subsidy_index_by_year": {"2020": 0.05}},
+            "organisations": {"sites": [], "other_groups": OTHER_GROUPS},
+            "viability": {"min_persons": 20, "max_overhead_eur_per_se": 97000},
+        }
+    )
+    person_years = np.zeros((5, 2, 4))
+    person_years[:, 0, 0] = [20, 20, 20, 0.5, 0.5]
+    se_years = np.zeros((5, 2, 4))
+    se_years[:, 0, 0] = [10, 10, 4, 0.25, 0.25]
+    stock_persons = np.zeros((6, 2, 4))
+    stock_persons[:, 0, 0] = [20, 20, 10, 30, 20, 20]  # the year ends, from the end of 2018
+    stock_se = stock_persons * 0.5
+    stock_se[5, 0, 0] = 10 / 3
+    history = OrganisationHistory(fte_history={"Regio": [(2023.0, 3 / 7)]}, created={})
+    fin, orgs = finance_of_one(
+        config, config.scenarios["shared"].timeline, history, se_years, person_years, stock_persons, stock_se, "shared"
+    )
+    o = orgs.to_pandas().set_index("year")
+    w = {y: 1.025 ** (y - 2019) for y in range(2019, 2024)}
+    fixed, staff_per_py = 850000, 6000
+    # 2019: overhead (850,000 + 20 x 6,000) / 10 SE = 97,000 per SE, 20 persons: just viable, both ways
+    assert o.loc[2019, ["viable_wsw", "viable_company"]].tolist() == [True, True]
+    # 2020: 20 Wsw and 30 other person-years: the Wsw part bears 0.4 of the fixed costs; 10 persons
+    assert o.loc[2020, "overhead_eur_per_se"] == pytest.approx((fixed * 0.4 + 20 * staff_per_py) * w[2020] / 10)
+    assert o.loc[2020, "other_persons"] == 30
+    other_result = (20 * 3000 + 10 * 1000) * 1.03 - 0.6 * fixed * w[2020]
+    assert o.loc[2020, "other_groups_result_eur"] == pytest.approx(other_result, abs=0.005)
+    assert o.loc[2020, ["viable_wsw", "viable_company"]].tolist() == [False, True]  # 10 persons; 40 with others
+    # 2021: (850,000 + 120,000) x index over 4 SE + 5.5 others = 107,274 per SE: the company is not viable
+    assert o.loc[2021, "other_persons"] == 5.5
+    other_result = 5.5 * 3000 * 1.03**2 - 5.5 / 25.5 * fixed * w[2021]
+    assert o.loc[2021, "other_groups_result_eur"] == pytest.approx(round(other_result, 2), abs=1e-6)
+    assert o.loc[2021, ["viable_wsw", "viable_company"]].tolist() == [False, False]
+    # 2022: 0.5 Wsw and 1/3 other person-years: the Wsw share is 0.6
+    assert o.loc[2022, "other_persons"] == round(1 / 3, 6)
+    overhead_2022 = (fixed * 0.6 + 0.5 * staff_per_py) * w[2022]
+    assert o.loc[2022, "overhead_eur_per_se"] == pytest.approx(round(overhead_2022 / 0.25, 2), abs=1e-6)
+    # 2023: half a person-year bears all the fixed costs: far above the limit, though 20 persons at year end
+    assert o.loc[2023, ["viable_wsw", "viable_company"]].tolist() == [False, False]
+    assert o.loc[2023, "coaches_fte"] == round(3 / 7, 6) and o.loc[2023, "se"] == round(10 / 3, 6)
+    assert o.loc[2023, "persons_per_coach"] == round(20 / (3 / 7), 6)
+    assert orgs.column("persons_per_coach").null_count == 4  # no coach before 2023
+    f = fin.to_pandas().set_index(["year", "municipality"])
+    assert f.loc[(2020, "Almelo"), "subsidy_eur"] == pytest.approx(10 * 22700 * 1.05, abs=0.005)  # the path's 5%
+
+
+def test_an_organisation_that_employs_then_serves_then_employs_again_by_hand() -> None:
+    """Almelo employs only (buying from Tubbergen) in 2019 and 2022, is gone in 2020 (Regio) and serves its
+    own people in 2021 (created then, with half a person-year) and 2023. Employing only, it is charged its
+    employer overhead when it has anybody (0.5 person-years in 2019, nobody in 2022: no row); serving, it
+    pays its own wages, overhead and setup."""
+    config = smoke({"horizon": {"end_year": 2023}, "organisations": {"sites": []}})
+    alone = {"Almelo": ["Almelo"], "Tubbergen": ["Tubbergen"]}
+    buying = {"organisations": {"Tubbergen": ["Almelo", "Tubbergen"]}, "employers": {"Almelo": ["Almelo"]}}
+    timeline = [
+        Partition.model_validate({"start": date(2019, 1, 1), **buying}),
+        Partition.model_validate({"start": date(2020, 1, 1), "organisations": {"Regio": ["Almelo", "Tubbergen"]}}),
+        Partition.model_validate({"start": date(2021, 1, 1), "organisations": alone}),
+        Partition.model_validate({"start": date(2022, 1, 1), **buying}),
+        Partition.model_validate({"start": date(2023, 1, 1), "organisations": alone}),
+    ]
+    person_years = np.zeros((5, 2, 4))
+    person_years[:, 0, 0] = [0.5, 10, 0.5, 0, 10]  # Almelo
+    person_years[:, 1, 0] = 10  # Tubbergen
+    stock_persons = np.zeros((6, 2, 4))
+    stock_persons[:, :, 0] = 10
+    history = OrganisationHistory(fte_history={}, created={"Almelo": [2021.0]})
+    fin, _ = finance_of_one(
+        config, timeline, history, person_years / 2, person_years, stock_persons, stock_persons * 0.5, "buying"
+    )
+    f = fin.to_pandas()
+    almelo = f[f.organisation == "Almelo"].set_index("year")
+    assert list(almelo.index) == [2019, 2021, 2023] and set(almelo.municipality) == {"Almelo"}
+    w = {y: 1.02 ** (y - 2019) for y in range(2019, 2024)}
+    assert almelo.loc[2019, "overhead_eur"] == pytest.approx(100000, abs=0.005)
+    assert almelo.loc[2019, "wage_cost_eur"] == 0
+    assert almelo.loc[2021, "wage_cost_eur"] == pytest.approx(0.25 * 30000 * w[2021], abs=0.005)
+    assert almelo.loc[2021, "overhead_eur"] == pytest.approx((600000 + 0.5 * 6000) * w[2021], abs=0.005)
+    assert almelo.loc[2021, "transition_cost_eur"] == pytest.approx(400000 * w[2021], abs=0.005)
+    assert almelo.loc[2023, "wage_cost_eur"] == pytest.approx(5 * 30000 * w[2023], abs=0.005)
+    assert almelo.loc[2023, "overhead_eur"] == pytest.approx((600000 + 10 * 6000) * w[2023], abs=0.005)

@@ -66,6 +66,7 @@ def test_the_hazard_is_the_gompertz_formula() -> None:
     law = law_for(0)
     ages = np.array([20.0, 40.0, 65.5])
     np.testing.assert_allclose(law.hazard(ages, 1.5), 1.5 * law.a * np.exp(law.b * ages), rtol=1e-14)
+    np.testing.assert_allclose(law.hazard(ages), law.a * np.exp(law.b * ages), rtol=1e-14)  # no multiplier: 1
 
 
 @pytest.mark.parametrize("sex", [0, 1])
@@ -196,6 +197,7 @@ def test_death_ages_pick_each_persons_own_law() -> None:
     assert t[1] == pytest.approx(10 * math.log(math.exp(5) + 3000), rel=1e-12)
 
 
+@pytest.mark.filterwarnings("error")  # a draw beyond a falling hazard's total is inf quietly
 def test_falling_or_flat_mortality_never_gives_nan() -> None:
     falling = fit_gompertz([(40.0, 0.01), (60.0, 0.005)])
     flat = Gompertz(a=0.01, b=0.0)
@@ -215,3 +217,10 @@ def test_falling_or_flat_mortality_never_gives_nan() -> None:
 def test_zero_excess_mortality_means_nobody_dies() -> None:
     law = Gompertz(a=1e-4, b=0.1)
     assert np.all(np.isinf(death_ages(np.array([50.0, 90.0]), np.array([0, 1]), np.array([0.1, 5.0]), (law, law), 0)))
+
+
+@pytest.mark.filterwarnings("error")  # no division by a zero hazard, no numpy warning
+def test_without_mortality_nobody_dies() -> None:
+    laws = (law_for(0), law_for(1))
+    ages = death_ages(np.array([40.0, 60.0]), np.array([0, 1]), np.array([0.5, 3.0]), laws, 0.0)
+    assert np.all(np.isinf(ages))

@@ -112,3 +112,12 @@ def test_years_before_the_table_take_its_first_age_and_many_people_at_once() -> 
 def test_years_after_the_materialised_table_keep_its_last_age() -> None:
     table = build_aow_table(AOW)
     assert table.first_year == 2015 and int(table.months_in(2500)) == 825 == int(table.months[-1])
+
+
+def test_the_aow_age_never_falls_even_when_the_projection_does() -> None:
+    """A table to 2020 (799 months), a projection rising to 810 in 2025 and falling to 800 from 2026: in steps
+    of 3 above 799 the ages are 799, 802, 805, 805, 808 for 2021-2025 (801.2, 803.4, 805.6, 807.8, 810 rounded
+    down), then 808 for good: the projection's 800 would be 799, below the peak already reached."""
+    cfg = AowConfig(months_by_year={2019: 796, 2020: 799}, projection=[(2025, 810.0), (2026, 800.0)], step_months=3)
+    table = build_aow_table(cfg)
+    assert table.months_in(np.arange(2019, 2031)).tolist() == [796, 799, 799, 802, 805, 805] + [808] * 6

@@ -44,7 +44,9 @@ class PiecewiseHazard:
 
     def hazard(self, age: np.ndarray) -> np.ndarray:
         """The hazard per year at `age` (the rate of the band `age` falls in)."""
-        k = np.clip(np.searchsorted(self.edges, np.asarray(age, dtype=float), side="right") - 1, 0, len(self.edges) - 1)
+        # a search among the edges gives at most len(edges), so k needs no upper bound: past the last edge it is
+        # the last band (here and below)
+        k = np.maximum(np.searchsorted(self.edges, np.asarray(age, dtype=float), side="right") - 1, 0)
         return self.rates[k]
 
     def cumulative(self, age: np.ndarray) -> np.ndarray:
@@ -52,7 +54,7 @@ class PiecewiseHazard:
         age = np.asarray(age, dtype=float)
         widths = np.diff(self.edges)
         at_edges = np.concatenate([[0.0], np.cumsum(widths * self.rates[:-1])])
-        k = np.clip(np.searchsorted(self.edges, age, side="right") - 1, 0, len(self.edges) - 1)
+        k = np.maximum(np.searchsorted(self.edges, age, side="right") - 1, 0)
         return at_edges[k] + (age - self.edges[k]) * self.rates[k]
 
     @functools.cached_property
@@ -64,14 +66,14 @@ class PiecewiseHazard:
     def cumulative_at(self, age: float) -> float:
         """`cumulative` for one age, in plain floats (the same arithmetic, so the same value)."""
         edges, rates, at_edges = self._lists
-        k = min(max(bisect.bisect_right(edges, age) - 1, 0), len(edges) - 1)
+        k = max(bisect.bisect_right(edges, age) - 1, 0)
         return at_edges[k] + (age - edges[k]) * rates[k]
 
     def inverse_at(self, age: float, e: float) -> float:
         """`inverse_from` for one age and draw, in plain floats."""
         edges, rates, at_edges = self._lists
         target = self.cumulative_at(age) + e
-        k = min(max(bisect.bisect_right(at_edges, target) - 1, 0), len(edges) - 1)
+        k = max(bisect.bisect_right(at_edges, target) - 1, 0)
         rate = rates[k]
         return max(edges[k] + (target - at_edges[k]) / rate, age) if rate > 0 else math.inf
 
@@ -80,11 +82,11 @@ class PiecewiseHazard:
         widths = np.diff(self.edges)
         at_edges = np.concatenate([[0.0], np.cumsum(widths * self.rates[:-1])])
         target = self.cumulative(age) + e
-        k = np.clip(np.searchsorted(at_edges, target, side="right") - 1, 0, len(self.edges) - 1)
+        k = np.maximum(np.searchsorted(at_edges, target, side="right") - 1, 0)
         rate = self.rates[k]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out = self.edges[k] + (target - at_edges[k]) / rate
-        return np.where(rate > 0, np.maximum(out, age), np.inf)
+        # in a band without hazard the rest of `e` is never spent: inf years
+        years = np.divide(target - at_edges[k], rate, out=np.full(np.shape(target), np.inf), where=rate > 0)
+        return np.maximum(self.edges[k] + years, age)
 
 
 # ------------------------------------------------------------------------------------------ the model
@@ -184,8 +186,7 @@ def voluntary_exit_from(
 ) -> np.ndarray:
     """When the voluntary hazard `rate` (per year, by form) x the age multiplier, integrated from `at`, spends
     `budget` (inf when it never does)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        spend = np.where(rate > 0, budget / np.where(rate > 0, rate, 1.0), np.inf)
+    spend = np.divide(budget, rate, out=np.full(np.shape(budget), np.inf), where=rate > 0)  # inf: no hazard
     by_age = model.voluntary_by_age
     if len(by_age.rates) == 1 and by_age.rates[0] == 1.0:  # the same hazard at every age
         return at + spend

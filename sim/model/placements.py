@@ -193,7 +193,8 @@ def placement_trajectory(world: World, org: Organisation, person: int, form: int
     people.busy[person] = True
     asked = env.now
     with org.coaches.request() as request:
-        yield request
+        if not request.triggered:  # every coach busy: wait for one (a free one, nine times in ten, takes it now)
+            yield request
         waited = env.now - asked
         yield env.timeout(org.params.coaching_weeks / WEEKS_PER_YEAR)
     people.busy[person] = False

@@ -213,9 +213,8 @@ class ScenarioEnvironment(simpy.Environment):
 
     `step` (SimPy's own loop calls it once per event) first applies, one at a time, every placement and
     group-contract end due by the time of the next event, then processes that event. So ends cost no event,
-    and any process sees the workforce as it is at its time. An end may schedule an event (somebody back in
-    the candidate pool wakes the openings that wait for one, `sim.model.placements`); the next event is
-    looked up again after each end, so no end is applied ahead of an event that comes before it.
+    and any process sees the workforce as it is at its time. The next event is looked up again after each
+    end, so that an end that ever scheduled an event would not be applied ahead of it.
     """
 
     def __init__(self, workforce: Workforce, initial_time: float) -> None:

@@ -99,16 +99,18 @@ def finance_tables(
     are the year-end stocks [replication, year, municipality, form] starting with the year before the first;
     `sick_se_years` the SE-years on sick leave before an illness exit (none: nobody);
     `histories` and `replications` follow the first axis. Replications whose organisations went the same way
-    (the same partitions applied: rules may end organisations in one replication and not in another) are
-    computed side by side, each exactly as it would be alone; rows stay in replication order.
+    (the same partitions applied: rules may end organisations in one replication and not in another), next to
+    each other or not, are computed side by side, each exactly as it would be alone; rows are in replication
+    order.
     """
     spans: list[tuple[tuple[Partition, ...], list[int]]] = []
     for g, history in enumerate(histories):
         applied = history.timeline or tuple(timeline)
-        if spans and spans[-1][0] == applied:
-            spans[-1][1].append(g)
-        else:
+        span = next((s for s in spans if s[0] == applied), None)
+        if span is None:
             spans.append((applied, [g]))
+        else:
+            span[1].append(g)
     sick = np.zeros_like(se_years) if sick_se_years is None else sick_se_years
     parts = [
         _finance_tables(
@@ -127,7 +129,14 @@ def finance_tables(
     ]
     if len(parts) == 1:
         return parts[0]
-    return pa.concat_tables([p[0] for p in parts]), pa.concat_tables([p[1] for p in parts])
+    return _by_replication([p[0] for p in parts]), _by_replication([p[1] for p in parts])
+
+
+def _by_replication(parts: list[pa.Table]) -> pa.Table:
+    """Parts of a table, each in key order and holding its own replications, as one table in key order."""
+    table = pa.concat_tables(parts)
+    replication = table.column("replication").to_numpy()
+    return table.take(np.argsort(replication, kind="stable"))
 
 
 def _finance_tables(

@@ -69,7 +69,6 @@ class Organisation:
     persons: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     pool: list[tuple[float, int]] = field(default_factory=list)
     """Candidates for a placement, a heap of (placeability, person)."""
-    """Triggered when a candidate comes back to the empty pool, if an opening or contract waits for one."""
     processes: list[simpy.Process] = field(default_factory=list)
     coach_fte_per_100_persons: list[float] = field(init=False)
     """The caseload norms by form code."""

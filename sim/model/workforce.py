@@ -113,10 +113,23 @@ class Workforce:
         return (self.entry <= now) & (self.exit_time > now)
 
     def set_form(self, person: int, form: int, at: float) -> None:
-        """Move a person to another form of work at time `at`, keeping their voluntary-exit budget."""
+        """Move a person to another form of work at time `at`, keeping their voluntary-exit budget.
+
+        The budget spent is counted only when the hazard changes: between two changes of hazard it is spent
+        at one rate, whatever forms of work the person passes through. (In the shipped configs every form has
+        the same hazard: the exit time never moves.)
+        """
         hazard = self._hazard
         old_rate = hazard[self.forms[person]]
         new_rate = hazard[form]
+        if new_rate != old_rate:
+            self._change_hazard(person, old_rate, new_rate, at)
+        self.form[person] = self.forms[person] = form
+        self.moves.append((person, at, form))
+        self.version += 1
+
+    def _change_hazard(self, person: int, old_rate: float, new_rate: float, at: float) -> None:
+        """The budget spent at `old_rate` since the last change, and the exit time at `new_rate` from `at`."""
         by_age = self.voluntary_by_age
         if by_age is None:
             exposure = at - self._since[person]
@@ -125,18 +138,14 @@ class Workforce:
             exposure = by_age.cumulative_at(at - birth) - by_age.cumulative_at(self._since[person] - birth)
         used = self._used[person] = self._used[person] + old_rate * exposure
         self._since[person] = at
-        if new_rate != old_rate:
-            if new_rate <= 0:
-                voluntary = math.inf
-            elif by_age is None:
-                voluntary = at + (self._budget[person] - used) / new_rate
-            else:
-                voluntary = birth + by_age.inverse_at(at - birth, (self._budget[person] - used) / new_rate)
-            self.voluntary_time[person] = voluntary
-            self.exit_time[person] = self.exits[person] = min(self._demographic[person], voluntary)
-        self.form[person] = self.forms[person] = form
-        self.moves.append((person, at, form))
-        self.version += 1
+        if new_rate <= 0:
+            voluntary = math.inf
+        elif by_age is None:
+            voluntary = at + (self._budget[person] - used) / new_rate
+        else:
+            voluntary = birth + by_age.inverse_at(at - birth, (self._budget[person] - used) / new_rate)
+        self.voluntary_time[person] = voluntary
+        self.exit_time[person] = self.exits[person] = min(self._demographic[person], voluntary)
 
     def leave(self, person: int, at: float) -> None:
         """`person` leaves the Wsw at `at`, a voluntary exit (supported employment that ends into outflow)."""
@@ -204,9 +213,8 @@ class ScenarioEnvironment(simpy.Environment):
 
     `step` (SimPy's own loop calls it once per event) first applies, one at a time, every placement and
     group-contract end due by the time of the next event, then processes that event. So ends cost no event,
-    and any process sees the workforce as it is at its time. An end may schedule an event (somebody back in
-    the candidate pool wakes the openings that wait for one, `sim.model.placements`); the next event is
-    looked up again after each end, so no end is applied ahead of an event that comes before it.
+    and any process sees the workforce as it is at its time. The next event is looked up again after each
+    end, so that an end that ever scheduled an event would not be applied ahead of it.
     """
 
     def __init__(self, workforce: Workforce, initial_time: float) -> None:

@@ -40,7 +40,7 @@ def config(openings=1.0, contracts=0.0, duration=1e12, group_size=8):
     )
 
 
-def world(cfg, placeability, waits=()):
+def world(cfg, placeability, waits=(), exits=None, sick_from=None):
     """A world of len(placeability) employees of one municipality in beschut_binnen; fixed waits between the
     openings (or contracts: a test gives only one kind a positive rate)."""
     n = len(placeability)
@@ -48,11 +48,12 @@ def world(cfg, placeability, waits=()):
         municipality=np.zeros(n, np.int16),
         se=np.ones(n),
         entry=np.full(n, 2019.0),
-        demographic_exit=np.full(n, np.inf),
+        demographic_exit=np.full(n, np.inf) if exits is None else np.asarray(exits, float),
         voluntary_budget=np.full(n, np.inf),
         voluntary_hazard=np.zeros(4),
         form=np.full(n, BESCHUT, np.intp),
         placeability=np.asarray(placeability, float),
+        sick_from=None if sick_from is None else np.asarray(sick_from, float),
     )
     w = World(cfg, people, np.random.default_rng(0), cfg.scenarios["shared"].timeline, 2019.0, 2020.0)
     fixed = iter(waits)
@@ -100,6 +101,31 @@ def test_an_opening_that_finds_nobody_is_lost_and_the_next_one_takes_the_returne
         (0, 2019.5, BESCHUT),
         (0, round(2019.6 + coaching, 9), INDIVIDUEEL),
     ]
+
+
+@pytest.mark.parametrize(("sick_from", "placed"), [(2018.9, 1), (2019.5, 0)])
+def test_somebody_on_sick_leave_before_an_illness_exit_is_no_candidate(sick_from, placed):
+    # person 0 is the most placeable and leaves for illness at 2019.9; one opening at 2019.1. On sick leave
+    # from 2018.9 they are passed over for person 1; with sick leave from 2019.5 they take the opening
+    w, people = world(config(), [0.1, 0.2], waits=[0.1], exits=[2019.9, math.inf], sick_from=[sick_from, math.inf])
+    run_scenario(w)
+    assert [(p, f) for p, _, f in people.moves] == [(placed, INDIVIDUEEL)]
+
+
+def test_sick_leave_counts_only_when_illness_comes_before_a_voluntary_exit():
+    people = Workforce(
+        municipality=np.zeros(2, np.int16),
+        se=np.ones(2),
+        entry=np.full(2, 2019.0),
+        demographic_exit=np.array([2020.0, 2020.0]),
+        voluntary_budget=np.array([np.inf, 0.5]),  # person 1 leaves voluntarily at 2019.5, before the illness
+        voluntary_hazard=np.ones(4),
+        form=np.full(2, BESCHUT, np.intp),
+        placeability=np.array([0.1, 0.2]),
+        sick_from=np.array([2018.0, 2018.0]),
+    )
+    assert people.on_sick_leave(0, 2019.2) and not people.on_sick_leave(1, 2019.2)
+    assert not people.on_sick_leave(0, 2017.9)
 
 
 def test_a_group_contract_needs_half_a_crew():

@@ -112,7 +112,8 @@ def candidates(world: World, org: Organisation, wanted: int = 1) -> list[int]:
     """Take up to `wanted` candidates of `org` from its pool, most placeable first.
 
     Entries are checked when taken (still employed, in beschut_binnen, not in a trajectory, still of this
-    organisation); stale ones are dropped, since whatever makes somebody a candidate again puts them back.
+    organisation, not on sick leave before an exit for illness); stale ones are dropped, since whatever makes
+    somebody a candidate again puts them back (sick leave ends only in the exit).
     Those who enter later (inflow) stay in the pool.
     """
     pool = org.pool
@@ -133,6 +134,7 @@ def candidates(world: World, org: Organisation, wanted: int = 1) -> list[int]:
             or busy[person]
             or person in taken
             or org_of_muni[municipality_of[person]] is not org
+            or p.on_sick_leave(person, now)
         ):
             continue
         if entries[person] > now:

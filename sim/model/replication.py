@@ -109,6 +109,13 @@ def build_people(model: Model, config: Config, demography: DemographyModel, repl
     return People(population=concat(start, newcomers), is_inflow=is_inflow, draws=joined)
 
 
+def sick_leave_from(draws: ExitDraws, config: Config) -> np.ndarray:
+    """When the sick leave of each person whose demographic exit is illness begins (inf for the others): the
+    `money.sick_leave_years_before_illness_exit` before it, as finance counts it."""
+    years = config.money.sick_leave_years_before_illness_exit if config.money is not None else 0.0
+    return np.where(draws.demographic_reason == ILLNESS, draws.illness - years, np.inf)
+
+
 def simulate_scenario(
     model: Model,
     config: Config,
@@ -141,6 +148,7 @@ def simulate_scenario(
         placeability=rng.random(len(pop)),
         birth=people.draws.birth,
         voluntary_by_age=demography.voluntary_by_age,
+        sick_from=sick_leave_from(people.draws, config),
     )
     world = World(config, workforce, rng, timeline, model.start, model.end, config.scenarios[scenario].rules)
     events = sim.model.scenario.run_scenario(world)  # looked up here: a test may replace it

@@ -53,6 +53,9 @@ class Workforce:
     """Birth times (calendar years), needed when the voluntary hazard depends on age."""
     voluntary_by_age: PiecewiseHazard | None = None
     """The multiplier of the voluntary hazard by age band; None: the same at every age."""
+    sick_from: np.ndarray | None = None
+    """When each person's sick leave before an exit for illness begins (years; inf for nobody): from then
+    they are not a candidate for a placement. None: nobody is on sick leave."""
     voluntary_time: np.ndarray = field(init=False)
     exit_time: np.ndarray = field(init=False)
     busy: list[bool] = field(init=False)
@@ -108,9 +111,15 @@ class Workforce:
         self._since = self.entry.tolist()
         self._budget = self.voluntary_budget.tolist()
         self._demographic = self.demographic_exit.tolist()
+        self._sick_from = [math.inf] * n if self.sick_from is None else self.sick_from.tolist()
 
     def present(self, now: float) -> np.ndarray:
         return (self.entry <= now) & (self.exit_time > now)
+
+    def on_sick_leave(self, person: int, now: float) -> bool:
+        """Whether `person` is on sick leave at `now`: within the sick leave before an exit for illness (an
+        illness that comes before a voluntary exit; otherwise they leave for the other reason first)."""
+        return self._sick_from[person] <= now and self.exits[person] == self._demographic[person]
 
     def set_form(self, person: int, form: int, at: float) -> None:
         """Move a person to another form of work at time `at`, keeping their voluntary-exit budget.

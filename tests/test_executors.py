@@ -33,7 +33,9 @@ WORKER = textwrap.dedent(
 
 def test_sigterm_inside_a_finaliser_still_unwinds_the_chunk_without_a_traceback() -> None:
     done = subprocess.run([sys.executable, "-c", WORKER], capture_output=True, text=True, timeout=30, check=False)
-    assert done.stdout.splitlines() == ["finaliser returned", "unwound with 143"], (done.stdout, done.stderr)
+    # the stop arrives again a moment after the finaliser returned: the chunk unwinds, it never goes on
+    assert done.stdout.splitlines()[-1] == "unwound with 143", (done.stdout, done.stderr)
+    assert "never stopped" not in done.stdout
     assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr, done.stderr
 
 

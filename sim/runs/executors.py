@@ -21,6 +21,7 @@ import os
 import signal
 import sys
 import threading
+import time
 import traceback
 import uuid
 from collections.abc import Callable, Sequence
@@ -52,10 +53,14 @@ def run_in_process(tasks: Sequence[ChunkTask], model: Model, report: Report) -> 
 
 
 _busy = False  # in a pool worker: whether a chunk is running (SIGTERM then unwinds it to clean up)
+_stopping = 0  # in a pool worker: the signal that stopped it, once it came while a chunk was running
+_lost_stop = threading.Event()  # set when that stop was swallowed by a finaliser (see `_unraisable`)
 
 
 def _worker_terminated(signum: int, frame: FrameType | None) -> None:
+    global _stopping
     if _busy:
+        _stopping = signum
         raise SystemExit(128 + signum)
     os._exit(128 + signum)
 
@@ -63,18 +68,27 @@ def _worker_terminated(signum: int, frame: FrameType | None) -> None:
 def _unraisable(hook: Any) -> None:
     # SIGTERM can land while a finaliser runs (a Parquet writer's __del__, say). Python swallows an exception
     # raised there and prints it as "Exception ignored in ...": the chunk would go on as if never stopped. So
-    # the stop is delivered again a moment later, when the main thread is back in ordinary code.
-    if issubclass(hook.exc_type, SystemExit) and _busy:
-        code = hook.exc_value.code if isinstance(hook.exc_value.code, int) else 128 + signal.SIGTERM
+    # the stop is delivered again a moment later (`_deliver_lost_stops`), when the main thread is back in
+    # ordinary code. Only our own stop is taken: any other exception in a finaliser is printed as usual.
+    if issubclass(hook.exc_type, SystemExit) and _busy and _stopping:
         if not hasattr(signal, "pthread_kill"):  # Windows: no signal reaches a handler there anyway
-            os._exit(code)
-        main = threading.main_thread().ident or 0
-        threading.Timer(0.01, signal.pthread_kill, (main, code - 128)).start()
+            os._exit(128 + _stopping)
+        _lost_stop.set()
         return
     _default_unraisable(hook)
 
 
 _default_unraisable = sys.unraisablehook
+
+
+def _deliver_lost_stops(main_thread: int) -> None:
+    # Started before any chunk runs, so that the hook above need not start a thread (or take any lock but
+    # the event's) while a finaliser may hold who knows what.
+    while True:
+        _lost_stop.wait()
+        _lost_stop.clear()
+        time.sleep(0.01)
+        signal.pthread_kill(main_thread, _stopping)
 
 
 def _watch_parent(sentinel: int) -> None:
@@ -90,6 +104,9 @@ def _worker_init() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _worker_terminated)
     sys.unraisablehook = _unraisable
+    if hasattr(signal, "pthread_kill"):
+        main = threading.main_thread().ident or 0
+        threading.Thread(target=_deliver_lost_stops, args=(main,), daemon=True).start()
     parent = mp.parent_process()
     if parent is not None:
         threading.Thread(target=_watch_parent, args=(parent.sentinel,), daemon=True).start()

@@ -9,19 +9,33 @@ EXPLORATION_TEXT: Final[dict[str, dict[str, str]]] = {
     "col_band_parameters": {"en": "90 of 100 parameter sets", "nl": "90 van 100 sets aannames"},
     "col_cheaper_parameters": {"en": "Cheaper for parameter sets", "nl": "Goedkoper bij sets aannames"},
     "s_band_parameters": {
-        "en": "Two bands: '90 of 100 futures' is chance alone (who retires, falls ill or leaves); '90 of 100 "
-        "parameter sets' is where the average extra cost falls for 90 of 100 of the {n} combinations of {k} "
-        "assumptions of exploration {run_id} ({kind} design, replications per combination: {reps}): the "
-        "uncertainty about the assumptions themselves.",
-        "nl": "Twee banden: '90 van 100 toekomsten' is alleen toeval (wie met pensioen gaat, ziek wordt of "
-        "vertrekt); '90 van 100 sets aannames' is waar de gemiddelde meerkosten uitkomen bij 90 van de 100 van de "
-        "{n} combinaties van {k} aannames van verkenning {run_id} ({kind}-ontwerp, replicaties per combinatie: "
-        "{reps}): de onzekerheid over de aannames zelf.",
+        "en": "Two bands: '90 of 100 futures' is {futures}; '90 of 100 parameter sets' is where the average extra "
+        "cost falls for 90 of 100 of the {n} combinations of {k} assumptions of exploration {run_id} ({kind} "
+        "design), each in the same {reps} simulated future(s): the uncertainty about the assumptions.",
+        "nl": "Twee banden: '90 van 100 toekomsten' is {futures}; '90 van 100 sets aannames' is waar de gemiddelde "
+        "meerkosten uitkomen bij 90 van de 100 van de {n} combinaties van {k} aannames van verkenning {run_id} "
+        "({kind}-ontwerp), elk in dezelfde {reps} gesimuleerde toekomst(en): de onzekerheid over de aannames.",
+    },
+    "band_futures_chance": {
+        "en": "chance alone (who retires, falls ill or leaves)",
+        "nl": "alleen toeval (wie met pensioen gaat, ziek wordt of vertrekt)",
+    },
+    "band_futures_drawn": {
+        "en": "chance and {k} assumptions drawn anew for each future",
+        "nl": "toeval en {k} aannames die per toekomst opnieuw gekozen zijn",
     },
     "s_band_grid": {
-        "en": "This design puts its points on a grid, so that band is a rough one; an lhs exploration gives it "
-        "properly.",
-        "nl": "Dit ontwerp legt zijn punten op een rooster, dus die band is ruw; een lhs-verkenning geeft hem zuiver.",
+        "en": "A Morris design puts half of each assumption's values at the ends of its range, so this band is "
+        "wider than the ranges themselves would give; an lhs exploration gives a fairer one.",
+        "nl": "Een Morris-ontwerp legt de helft van de waarden van elke aanname op de uiteinden van haar "
+        "bandbreedte, dus deze band is breder dan de bandbreedtes zelf geven; een lhs-verkenning geeft een "
+        "eerlijker band.",
+    },
+    "s_band_few_reps": {
+        "en": "With only {reps} simulated future(s) per combination, the luck of those futures can also shift this "
+        "whole band; explore with 10 or more replications per point for a firmer one.",
+        "nl": "Met maar {reps} gesimuleerde toekomst(en) per combinatie kan het geluk van die toekomsten deze hele "
+        "band ook verschuiven; verken met 10 of meer replicaties per punt voor een steviger band.",
     },
     "decides_title": {"en": "What decides", "nl": "Wat de doorslag geeft"},
     "decides_for": {"en": "{alternative} against {baseline}", "nl": "{alternative} tegenover {baseline}"},
@@ -37,17 +51,24 @@ EXPLORATION_TEXT: Final[dict[str, dict[str, str]]] = {
     },
     "decides_intro_sobol": {
         "en": "Which assumptions move the extra cost most: ST is the share of the variation of the extra cost over "
-        "the {n} points of exploration {run_id} that goes away when this assumption is known (alone and with "
-        "others); S1 is its share alone. The line is the 95% interval of ST.",
+        "the {n} points of exploration {run_id} that would remain if every other assumption were known (this "
+        "one's effect alone and with others); S1 is its effect alone. The line is the 95% interval of ST.",
         "nl": "Welke aannames de meerkosten het meest bewegen: ST is het deel van de spreiding van de meerkosten "
-        "over de {n} punten van verkenning {run_id} dat verdwijnt als deze aanname bekend is (alleen en samen "
-        "met andere); S1 is haar deel alleen. De lijn is het 95%-interval van ST.",
+        "over de {n} punten van verkenning {run_id} dat overblijft als alle andere aannames bekend zijn (het "
+        "effect van deze alleen en samen met andere); S1 is haar effect alleen. De lijn is het 95%-interval "
+        "van ST.",
     },
     "decides_no_indices": {
         "en": "An {kind} exploration ranks no assumptions (explore with --design morris or sobol); where the "
         "alternative is cheaper follows.",
         "nl": "Een {kind}-verkenning rangschikt geen aannames (verken met --design morris of sobol); waar het "
         "alternatief goedkoper is, volgt hieronder.",
+    },
+    "decides_no_values": {
+        "en": "The exploration holds no extra cost at every point for this alternative here, so it ranks no "
+        "assumptions; where the alternative is cheaper follows.",
+        "nl": "De verkenning heeft hier niet bij elk punt meerkosten voor dit alternatief, dus rangschikt ze geen "
+        "aannames; waar het alternatief goedkoper is, volgt hieronder.",
     },
     "decides_unit_million": {"en": "million EUR", "nl": "mln euro"},
     "decides_unit_thousand": {"en": "thousand EUR", "nl": "duizend euro"},

@@ -29,7 +29,7 @@ CONFIG = ROOT / "configs" / "soweco_2019.toml"
 
 
 def explore(design: str, samples: int, out: Path, workers: int = 2, seed: int = 1) -> tuple[float, float, str]:
-    """Wall seconds, peak MB and the run folder of one exploration."""
+    """Wall seconds, peak MiB and the run folder of one exploration."""
     args = ["explore", str(CONFIG), "--design", design, "--samples", str(samples), "--reps-per-point", "1"]
     measured = measure(*args, "--seed", str(seed), "--workers", str(workers), "--out", str(out), "--quiet")
     if measured.returncode != 0:
@@ -47,15 +47,15 @@ def main() -> None:
         print(f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} at the start")
         if "lhs" in args.which:
             seconds, peak, run_dir = explore("lhs", 256, out)
-            print(f"lhs 256 points x 1 rep x 3 scenarios, 2 workers: {seconds:.1f} s (target 30), peak {peak:.0f} MB")
+            print(f"lhs 256 points x 1 rep x 3 scenarios, 2 workers: {seconds:.1f} s (target 30), peak {peak:.0f} MiB")
         if "morris" in args.which:
             seconds, peak, run_dir = explore("morris", 10, out)
             print(f"morris 10 trajectories, every ranged parameter, 2 workers: {seconds:.1f} s (target 300), ", end="")
-            print(f"peak {peak:.0f} MB; {run_dir}")
+            print(f"peak {peak:.0f} MiB; {run_dir}")
         if "memory" in args.which:
             small = explore("lhs", 64, out)[1]
             large = explore("lhs", 256, out)[1]
-            print(f"peak memory: 64 points {small:.0f} MB, 256 points {large:.0f} MB (ratio {large / small:.2f})")
+            print(f"peak memory: 64 points {small:.0f} MiB, 256 points {large:.0f} MiB (ratio {large / small:.2f})")
 
 
 if __name__ == "__main__":

@@ -5,8 +5,11 @@ here from the exploration's outcomes with pandas and `analysis.sensitivity`."""
 from __future__ import annotations
 
 import html as html_text
+import json
 import re
+import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -19,7 +22,8 @@ from analysis.exploration import write_indices
 from analysis.load import load, manifest
 from analysis.load import sensitivity as sensitivity_table
 from analysis.report import render
-from analysis.report.decides import label
+from analysis.report.decides import band_sentence, label
+from analysis.report.format import Formatter
 from analysis.sensitivity import morris_indices, ranking
 from sim.inputs.config import load_config
 from sim.runs.breakeven import BreakEven, write_result
@@ -209,3 +213,51 @@ def test_an_lhs_exploration_gives_the_band_and_the_boxes_but_no_ranking(runs: tu
     means = _point_means(explored.parent / "lhs")
     band = _cell(page[: page.index("</section>")], "total", ALTERNATIVE, "band_parameters")
     assert [float(v) for v in re.findall(r'data-value="([^"]+)"', band)] == list(np.percentile(means["total"], [5, 95]))
+
+
+def test_the_two_bands_say_what_moves_them() -> None:
+    # the futures band holds the batch's drawn assumptions when it drew any; the parameter band's caveats
+    # follow the design (a Morris grid) and the futures per point (fewer than 10)
+    def explored(kind: str, reps: int) -> SimpleNamespace:
+        run = SimpleNamespace(experiments=pd.DataFrame({"a": [0.0] * 8, "b": [1.0] * 8}), kind=kind)
+        return SimpleNamespace(run=run, reps_per_point=reps, run_id="x")
+
+    fmt = Formatter("en", False)
+    plain = band_sentence(explored("morris", 1), fmt)  # type: ignore[arg-type]
+    assert "is chance alone" in plain and "8 combinations of 2 assumptions" in plain
+    assert "each in the same 1 simulated future(s)" in plain and "Morris design" in plain and "firmer" in plain
+    drawn = band_sentence(explored("sobol", 20), fmt, parameters_drawn=3)  # type: ignore[arg-type]
+    assert "chance and 3 assumptions drawn anew for each future" in drawn and "chance alone" not in drawn
+    assert "Morris" not in drawn and "firmer" not in drawn
+    nl = band_sentence(explored("lhs", 10), Formatter("nl", False), parameters_drawn=2)  # type: ignore[arg-type]
+    assert "toeval en 2 aannames" in nl and "Morris" not in nl and "steviger" not in nl
+
+
+def _copy_with_breakeven(explored: Path, tmp_path: Path, edit: dict[str, object], drop: str | None = None) -> Path:
+    copy = tmp_path / "explored"
+    shutil.copytree(explored, copy)
+    (kept,) = (copy / "breakeven").glob("*.json")
+    record = json.loads(kept.read_text())
+    record.update(edit)
+    if drop:
+        del record[drop]
+    kept.write_text(json.dumps(record))
+    return copy
+
+
+def test_a_break_even_file_that_is_not_one_is_exit_2_naming_the_file_and_field(
+    runs: tuple[Path, Path], tmp_path: Path
+) -> None:
+    batch, explored = runs
+    for edit, drop, field in (({}, "path", "path"), ({"low": "abc"}, None, "low")):
+        copy = _copy_with_breakeven(explored, tmp_path / field, edit, drop)
+        out = tmp_path / field / "r.html"
+        done = CliRunner().invoke(cli, ["report", str(batch), "--out", str(out), "--exploration", str(copy)])
+        assert done.exit_code == 2 and ".json: " + field in done.output, done.output
+        assert "Traceback" not in done.output and not out.exists()
+
+
+def test_a_break_even_of_another_definition_of_cost_is_not_shown(runs: tuple[Path, Path], tmp_path: Path) -> None:
+    batch, explored = runs
+    copy = _copy_with_breakeven(explored, tmp_path, {"discount_rate": 0.07})
+    assert "Break-even" not in _section(render(batch, "en", exploration=copy, with_charts=False), "Almelo")

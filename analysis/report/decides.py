@@ -18,7 +18,7 @@ municipalities; anything else is bad input (`RunError`).
 
 from __future__ import annotations
 
-import json
+import contextlib
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from analysis import charts
 from analysis.compare import CostDefinition
@@ -153,29 +153,61 @@ def attach(
         indices={},
         boxes={},
         labels=labels,
-        breakevens=read_breakevens(explore_dir, definition.baseline),
+        breakevens=read_breakevens(explore_dir, definition, config.name),
     )
     for alternative in shared:
         if run.kind in LEAD:
             out.indices[alternative] = _stored_indices(run, alternative)
             if out.indices[alternative] is None:
-                out.indices[alternative] = indices(run, OUTCOME, alternative)
+                with contextlib.suppress(RunError):  # no outcome to rank by (an alternative without money)
+                    out.indices[alternative] = indices(run, OUTCOME, alternative)
         else:
             out.indices[alternative] = None  # an lhs design ranks nothing; its boxes still say where
         out.boxes[alternative] = {m: text for m, _box, text in boxes(run, alternative, lang, labels)}
     return out
 
 
-def read_breakevens(explore_dir: str | Path, baseline: str) -> list[dict[str, Any]]:
-    """The break-even results kept in the folder (`wsw-sim breakeven --out`) against `baseline`, by file name."""
+class BreakEvenRecord(BaseModel):
+    """What `wsw-sim breakeven --out` keeps (`sim.runs.breakeven.write_result`), as the report needs it."""
+
+    model_config = ConfigDict(extra="allow")
+
+    path: str
+    baseline: str
+    alternative: str
+    municipality: str
+    low: float
+    high: float
+    value: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    reps: int
+    overrides: list[str] = []
+    first_year: int
+    last_year: int
+    discount_rate: float
+    config: str = ""
+
+
+def read_breakevens(explore_dir: str | Path, definition: CostDefinition, config_name: str) -> list[dict[str, Any]]:
+    """The break-even results kept in the folder (`wsw-sim breakeven --out`) that answer this report's question:
+    the same baseline, years and discount rate, and the exploration's config; by file name. A file that is not
+    such a result is bad input (`RunError` naming the file and the field)."""
+    period = definition.period
+    ours = (definition.baseline, period.from_year, period.to_year, period.discount_rate)
     found = []
     for path in sorted((Path(explore_dir) / BREAKEVEN_FOLDER).glob("*.json")):
         try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise RunError(f"{path}: cannot be read as a break-even result ({exc})") from None
-        if isinstance(record, dict) and record.get("baseline") == baseline:
-            found.append(record)
+            record = BreakEvenRecord.model_validate_json(path.read_bytes())
+        except OSError as exc:
+            raise RunError(f"{path}: cannot be read ({exc.strerror})") from None
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            where = ".".join(str(part) for part in error["loc"]) or "the file"
+            raise RunError(f"{path}: {where}: {error['msg']} (not a wsw-sim breakeven result)") from None
+        theirs = (record.baseline, record.first_year, record.last_year, record.discount_rate)
+        if theirs == ours and record.config in ("", config_name):
+            found.append(record.model_dump())
     return found
 
 
@@ -202,17 +234,29 @@ def band_cells(explored: Explored | None, alternative: str, municipality: str, f
     return [[fmt.money(p5, True), Num("\u00a0… "), fmt.money(p95, True)], [fmt.share(cheaper)]]
 
 
-def band_sentence(explored: Explored, fmt: Formatter) -> str:
+def band_sentence(explored: Explored, fmt: Formatter, parameters_drawn: int = 0) -> str:
+    """What the two bands are; the futures band holds the batch's drawn assumptions too, when it drew any."""
     run = explored.run
+    futures = fmt.t("band_futures_drawn", k=parameters_drawn) if parameters_drawn else fmt.t("band_futures_chance")
+    reps = explored.reps_per_point
     text = fmt.t(
         "s_band_parameters",
+        futures=futures,
         n=len(run.experiments),
         k=len(run.experiments.columns),
         kind=run.kind,
-        reps=explored.reps_per_point,
+        reps=reps,
         run_id=explored.run_id,
     )
-    return text + (" " + fmt.t("s_band_grid") if run.kind != "lhs" else "")
+    if run.kind == "morris":
+        text += " " + fmt.t("s_band_grid")
+    if reps < FIRM_REPS:
+        text += " " + fmt.t("s_band_few_reps", reps=reps)
+    return text
+
+
+FIRM_REPS = 10
+"""Replications per design point below which the report says that chance can shift the parameter band."""
 
 
 # ---------------------------------------------------------------------------------------- what decides
@@ -256,7 +300,8 @@ def _decides(explored: Explored, alternative: str, municipality: str, fmt: Forma
     box = explored.boxes[alternative].get(municipality, "")
     table = explored.indices.get(alternative)
     if table is None or municipality not in set(table["municipality"]):
-        return Decides(alternative, title, fmt.t("decides_no_indices", kind=run.kind), None, None, box)
+        why = fmt.t("decides_no_indices", kind=run.kind) if run.kind not in LEAD else fmt.t("decides_no_values")
+        return Decides(alternative, title, why, None, None, box)
     ranked = _ranked(table, municipality, run.kind).head(TOP)
     scale, unit = _scale(ranked["value"], run.kind)
     lead, second = LEAD[run.kind]

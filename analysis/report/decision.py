@@ -130,7 +130,7 @@ def build_decision(
     ]
     sentences = [fmt.t("s_what", baseline=baseline, period=period.label(), rate=rate, base=period.base)]
     if explored is not None:
-        sentences.append(decides.band_sentence(explored, fmt))
+        sentences.append(decides.band_sentence(explored, fmt, parameters_drawn))
     elif parameters_drawn:
         sentences.append(fmt.t("s_band_drawn", k=parameters_drawn))
     else:

@@ -16,6 +16,7 @@ way; where a bound does not cross within the range, the interval is open at that
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -188,7 +189,8 @@ def write_result(
     question: dict[str, object],
     overrides: Sequence[str] = (),
 ) -> Path:
-    """Keep `result` as JSON in `out/breakeven/` (atomically; the same question again replaces it), with what
+    """Keep `result` as JSON in `out/breakeven/` (atomically; the same question (parameter, baseline, alternative,
+    municipality and overrides) again replaces it), with what
     was asked (`question`: baseline, alternative, municipality, reps, seed), the cost definition, the config's
     name and the overrides, so that a report can say what it shows. `out` must be an existing folder."""
     from sim.runs.store import atomic_write_text, utc_now
@@ -209,8 +211,14 @@ def write_result(
         "discount_rate": definition.discount_rate,
         "created": utc_now(),
     }
-    name = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{result.path}--{question['alternative']}--{question['municipality']}")
+    question_name = f"{result.path}--{question['baseline']}--{question['alternative']}--{question['municipality']}"
+    if overrides:  # the same question under other settings is another question
+        question_name += "--" + hashlib.sha256("\n".join(overrides).encode()).hexdigest()[:8]
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", question_name)
     path = folder / BREAKEVEN_FOLDER / f"{name}.json"
-    path.parent.mkdir(exist_ok=True)
-    atomic_write_text(json.dumps(record, indent=2) + "\n", path)
+    try:
+        path.parent.mkdir(exist_ok=True)
+        atomic_write_text(json.dumps(record, indent=2) + "\n", path)
+    except OSError as exc:
+        raise ConfigError("--out", str(out), f"cannot be written ({exc.strerror or exc})") from None
     return path

@@ -37,6 +37,12 @@ EXPLORATION_TEXT: Final[dict[str, dict[str, str]]] = {
         "nl": "Met maar {reps} gesimuleerde toekomst(en) per combinatie kan het geluk van die toekomsten deze hele "
         "band ook verschuiven; verken met 10 of meer replicaties per punt voor een steviger band.",
     },
+    "note_other_config": {
+        "en": "The exploration {run_id} ran another config (or other overrides) than this batch: its bands and "
+        "rankings are about that config's assumptions.",
+        "nl": "De verkenning {run_id} draaide een andere configuratie (of andere aanpassingen) dan deze run: haar "
+        "banden en rangordes gaan over de aannames van die configuratie.",
+    },
     "decides_title": {"en": "What decides", "nl": "Wat de doorslag geeft"},
     "decides_for": {"en": "{alternative} against {baseline}", "nl": "{alternative} tegenover {baseline}"},
     "decides_intro_morris": {

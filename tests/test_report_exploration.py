@@ -22,7 +22,7 @@ from analysis.exploration import write_indices
 from analysis.load import load, manifest
 from analysis.load import sensitivity as sensitivity_table
 from analysis.report import render
-from analysis.report.decides import band_sentence, label
+from analysis.report.decides import band_sentence, label, same_config
 from analysis.report.format import Formatter
 from analysis.sensitivity import morris_indices, ranking
 from sim.inputs.config import load_config
@@ -261,3 +261,9 @@ def test_a_break_even_of_another_definition_of_cost_is_not_shown(runs: tuple[Pat
     batch, explored = runs
     copy = _copy_with_breakeven(explored, tmp_path, {"discount_rate": 0.07})
     assert "Break-even" not in _section(render(batch, "en", exploration=copy, with_charts=False), "Almelo")
+
+
+def test_an_exploration_of_another_config_is_said(runs: tuple[Path, Path], pages: dict[str, str]) -> None:
+    batch, explored = runs  # the batch's config has a third scenario: another config than the exploration's
+    assert not same_config(batch, explored) and same_config(explored, explored)
+    assert "ran another config" in pages["en"] and "andere configuratie" in pages["nl"]

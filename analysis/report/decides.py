@@ -113,6 +113,13 @@ def _check_same_cost(explore_dir: Path, config: Config, definition: CostDefiniti
     )
 
 
+def same_config(run_dir: str | Path, explore_dir: str | Path) -> bool:
+    """Whether the batch and the exploration ran the same config text with the same overrides (the exploration
+    then draws the ranged values around what the batch used)."""
+    batch, explored = folder.read_manifest(run_dir), folder.read_manifest(explore_dir)
+    return (batch.config_sha256, list(batch.overrides)) == (explored.config_sha256, list(explored.overrides))
+
+
 def _stored_indices(run: Exploration, alternative: str) -> pd.DataFrame | None:
     """The indices `wsw-sim sensitivity` kept for this outcome, scenario and design, when they cover every
     municipality the outcome has; else None (they are then computed)."""

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute
 import pytest
 from org_configs import smoke
 
@@ -767,6 +768,42 @@ def test_replications_whose_organisations_went_different_ways_each_get_their_own
         (3, 2019, "Regio"), (3, 2020, "Regio"), (3, 2021, "Regio"),
         (5, 2019, "Regio"), (5, 2020, "Regio"), (5, 2021, "Almelo"), (5, 2021, "Tubbergen"),
     ]  # fmt: skip
+
+
+def test_replications_with_the_same_partitions_apart_are_computed_together_and_each_as_alone() -> None:
+    """Replications 4 and 9 kept Regio, 7 between them split in 2021: 4 and 9 are computed in one group (they are
+    not adjacent), and every replication's rows, in replication order, are exactly what it gives alone."""
+    config = smoke({"horizon": {"end_year": 2021}, "organisations": {"sites": []}})
+    shared = tuple(config.scenarios["shared"].timeline)
+    split = tuple(config.scenarios["per_municipality"].timeline)
+    se_years = np.zeros((3, 3, 2, 4))
+    se_years[..., 0] = 10.0
+    se_years[1, ..., 0] = 7.0
+    stock_persons = np.zeros((3, 4, 2, 4))
+    stock_persons[..., 0] = 20
+    timelines = (shared, split, shared)
+    histories = [OrganisationHistory(fte_history={}, created={}, timeline=t) for t in timelines]
+    reps = [4, 7, 9]
+    fin, orgs = finance_tables(
+        config, list(shared), histories, se_years, se_years * 2, stock_persons, stock_persons * 0.5, "rules", reps
+    )
+    assert fin["replication"].to_pylist() == sorted(fin["replication"].to_pylist())
+    assert orgs["replication"].to_pylist() == sorted(orgs["replication"].to_pylist())
+    for i, rep in enumerate(reps):
+        one = slice(i, i + 1)
+        alone_fin, alone_orgs = finance_tables(
+            config,
+            list(shared),
+            [histories[i]],
+            se_years[one],
+            se_years[one] * 2,
+            stock_persons[one],
+            stock_persons[one] * 0.5,
+            "rules",
+            [rep],
+        )
+        assert alone_fin.equals(fin.filter(pa.compute.equal(fin["replication"], rep))), rep
+        assert alone_orgs.equals(orgs.filter(pa.compute.equal(orgs["replication"], rep))), rep
 
 
 def test_dissolution_costs_by_hand_in_the_first_year_twice_in_one_year_and_after_the_horizon() -> None:

@@ -162,6 +162,8 @@ def attach(
         labels=labels,
         breakevens=read_breakevens(explore_dir, definition, config.name),
     )
+    for record in out.breakevens:  # a break-even may search a parameter the design did not draw
+        labels.setdefault(str(record["path"]), label(config, str(record["path"])))
     for alternative in shared:
         if run.kind in LEAD:
             out.indices[alternative] = _stored_indices(run, alternative)

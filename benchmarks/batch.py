@@ -117,7 +117,7 @@ def main() -> None:
         ms = 1000 * f.seconds / (f.reps * len(scenarios))
         print(
             f"{f.reps:>6} reps, {f.workers} worker(s): {f.seconds:7.1f} s, {ms:6.1f} ms per replication-scenario, "
-            f"{f.reps / f.seconds:6.1f} replications/s, peak memory {f.peak_mb:6.0f} MB"
+            f"{f.reps / f.seconds:6.1f} replications/s, peak memory {f.peak_mb:6.0f} MiB"
         )
     scale = 1000 / args.reps
     projected = two.seconds * scale

@@ -26,9 +26,9 @@ TEXT: Final[dict[str, dict[str, str]]] = {
     "timeline_from": {"en": "from {start}", "nl": "vanaf {start}"},
     "viability_rule": {
         "en": "an organisation counts as too small to stand when it has fewer than {min_persons} Wsw employees "
-        "or more than {max_overhead} overhead per SE.",
+        "or more than {max_overhead} overhead per SE (in euros of the price year).",
         "nl": "een organisatie geldt als te klein om zelfstandig te bestaan bij minder dan {min_persons} "
-        "Wsw-medewerkers of meer dan {max_overhead} overhead per SE.",
+        "Wsw-medewerkers of meer dan {max_overhead} overhead per SE (in euro's van het prijsjaar).",
     },
     "thresholds_from_config": {
         "en": "The thresholds come from the [viability] table of the configuration.",
@@ -105,8 +105,9 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "nl": "Gemiddelde wachttijd op een jobcoach van de plaatsingen die per jaar starten",
     },
     "chart_overhead": {
-        "en": "Overhead per SE, per organisation (dashed: the viability threshold)",
-        "nl": "Overhead per SE, per organisatie (gestreept: de grens voor levensvatbaarheid)",
+        "en": "Overhead per SE in euros of the price year, per organisation (dashed: the viability threshold)",
+        "nl": "Overhead per SE in euro's van het prijsjaar, per organisatie (gestreept: de grens voor "
+        "levensvatbaarheid)",
     },
     "fan_legend": {
         "en": "Lines: the median over replications; dark band: the middle 50 of 100 replications; light band: "
@@ -215,10 +216,12 @@ TEXT: Final[dict[str, dict[str, str]]] = {
     },
     "s_viability": {
         "en": "'Too small from' is the year in which the organisation of the municipality first has fewer than "
-        "{min_persons} Wsw employees or more than {max_overhead} overhead per SE (median over the futures); "
+        "{min_persons} Wsw employees or more than {max_overhead} overhead per SE of the price year (median over "
+        "the futures); "
         "placements and waits count {period}.",
         "nl": "'Te klein vanaf' is het eerste jaar waarin de organisatie van de gemeente minder dan {min_persons} "
-        "Wsw-medewerkers heeft of meer dan {max_overhead} overhead per SE (de middelste toekomst); plaatsingen "
+        "Wsw-medewerkers heeft of meer dan {max_overhead} overhead per SE in prijzen van het prijsjaar (de "
+        "middelste toekomst); plaatsingen "
         "en wachttijden tellen over {period}.",
     },
     "s_not_shown": {
@@ -326,7 +329,7 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "nl": "Gemeentelijke bijdrage per jaar, per scenario (mediaan en 90 van de 100 replicaties)",
     },
     "axis_persons_per_coach": {"en": "persons per coach FTE", "nl": "personen per fte coach"},
-    "axis_overhead_eur_per_se": {"en": "EUR per SE", "nl": "euro per SE"},
+    "axis_overhead_eur_per_se": {"en": "EUR per SE (price year)", "nl": "euro per SE (prijsjaar)"},
     "axis_waiting_weeks": {"en": "weeks", "nl": "weken"},
     "threshold": {"en": "threshold", "nl": "grens"},
     "assumptions": {"en": "Assumptions", "nl": "Aannames"},

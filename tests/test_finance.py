@@ -334,7 +334,7 @@ def test_a_shared_organisation_two_years_after_the_price_year_by_hand(allocation
     o = orgs.to_pandas().set_index("year").loc[2021]
     assert o["persons"] == 35 + 2 * 6 and o["se"] == pytest.approx(0.5 * (35 + 2 * 6))
     assert o["coaches_fte"] == 3.0 and o["persons_per_coach"] == pytest.approx(47 / 3)
-    assert o["overhead_eur_per_se"] == pytest.approx(overhead / 31, abs=0.01)
+    assert o["overhead_eur_per_se"] == pytest.approx(overhead / wage_ix / 31, abs=0.01)  # EUR of the price year
 
 
 def test_single_municipality_organisations_after_a_split_by_hand() -> None:
@@ -494,7 +494,10 @@ def test_years_without_anything_have_no_rows_and_small_or_empty_years_their_own_
     assert o.loc[2019, "persons"] == 35 + 2 * 6  # end of 2019, not of 2018
     assert o.loc[2021, "persons"] == 1 and o.loc[2021, "coaches_fte"] == 0.5
     assert o.loc[2021, "persons_per_coach"] == 2.0
-    assert o.loc[2021, "overhead_eur_per_se"] == pytest.approx(by_year.loc[2021, "overhead_eur"] / 0.25, abs=0.1)
+    # per SE in EUR of the price year: the nominal overhead deflated by the wage index
+    assert o.loc[2021, "overhead_eur_per_se"] == pytest.approx(
+        by_year.loc[2021, "overhead_eur"] / 0.25 / 1.025**2, abs=0.1
+    )
     assert o.loc[2022, "persons"] == 0 and o.loc[2022, "persons_per_coach"] == 0
     assert np.isnan(o.loc[2022, "overhead_eur_per_se"]) and orgs.column("overhead_eur_per_se").null_count == 1
     assert o.loc[2022, "other_groups_result_eur"] == 0
@@ -894,19 +897,21 @@ def test_viability_and_other_groups_by_hand_at_the_thresholds() -> None:
     # 2019: overhead (850,000 + 20 x 6,000) / 10 SE = 97,000 per SE, 20 persons: just viable, both ways
     assert o.loc[2019, ["viable_wsw", "viable_company"]].tolist() == [True, True]
     # 2020: 20 Wsw and 30 other person-years: the Wsw part bears 0.4 of the fixed costs; 10 persons
-    assert o.loc[2020, "overhead_eur_per_se"] == pytest.approx((fixed * 0.4 + 20 * staff_per_py) * w[2020] / 10)
+    # (in EUR of the price year, as the threshold: the wage index is taken out again)
+    assert o.loc[2020, "overhead_eur_per_se"] == pytest.approx((fixed * 0.4 + 20 * staff_per_py) / 10)
     assert o.loc[2020, "other_persons"] == 30
     other_result = (20 * 3000 + 10 * 1000) * 1.03 - 0.6 * fixed * w[2020]
     assert o.loc[2020, "other_groups_result_eur"] == pytest.approx(other_result, abs=0.005)
     assert o.loc[2020, ["viable_wsw", "viable_company"]].tolist() == [False, True]  # 10 persons; 40 with others
-    # 2021: (850,000 + 120,000) x index over 4 SE + 5.5 others = 107,274 per SE: the company is not viable
+    # 2021: (850,000 + 120,000) over 4 SE + 5.5 others = 102,105 per SE of the price year: the company is not
+    # viable (in nominal euros 107,274: a threshold compared with those would tighten every year)
     assert o.loc[2021, "other_persons"] == 5.5
     other_result = 5.5 * 3000 * 1.03**2 - 5.5 / 25.5 * fixed * w[2021]
     assert o.loc[2021, "other_groups_result_eur"] == pytest.approx(round(other_result, 2), abs=1e-6)
     assert o.loc[2021, ["viable_wsw", "viable_company"]].tolist() == [False, False]
     # 2022: 0.5 Wsw and 1/3 other person-years: the Wsw share is 0.6
     assert o.loc[2022, "other_persons"] == round(1 / 3, 6)
-    overhead_2022 = (fixed * 0.6 + 0.5 * staff_per_py) * w[2022]
+    overhead_2022 = fixed * 0.6 + 0.5 * staff_per_py  # EUR of the price year
     assert o.loc[2022, "overhead_eur_per_se"] == pytest.approx(round(overhead_2022 / 0.25, 2), abs=1e-6)
     # 2023: half a person-year bears all the fixed costs: far above the limit, though 20 persons at year end
     assert o.loc[2023, ["viable_wsw", "viable_company"]].tolist() == [False, False]

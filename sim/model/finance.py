@@ -310,8 +310,10 @@ def _finance_tables(
             se_total = se_m.sum(axis=(2, 3))
             with np.errstate(divide="ignore", invalid="ignore"):
                 per_coach = np.where(fte > 0, persons / fte, np.nan)
-                overhead_per_se = np.where(se_total > 0, costs["overhead_eur"] / se_total, np.nan)
-                company_per_se = (fixed_full + staff_eur) / (se_total + other_py)
+                # in EUR of the price year, as `[viability] max_overhead_eur_per_se` and the rules judge it: a
+                # threshold in nominal euros would tighten with every year's wage index
+                overhead_per_se = np.where(se_total > 0, costs["overhead_eur"] / se_total, np.nan) / wage_ix[kk]
+                company_per_se = (fixed_full + staff_eur) / (se_total + other_py) / wage_ix[kk]
             shared_with_others = (1.0 - wsw_share) * (fixed_full + coach_full + sites.running[name][:, kk])
             other_result = other_net[kk][:, members].sum(axis=1) * price_ix[kk] - shared_with_others
             if (name, run[0]) in employer_only:

@@ -190,8 +190,9 @@ ORGANISATIONS = _table_schema(
         _f(
             "overhead_eur_per_se",
             pa.float64(),
-            "overhead over the year per average SE (null without SE)",
-            "EUR/SE",
+            "overhead over the year per average SE, in EUR of the price year (deflated by the wage index, as the "
+            "viability threshold is stated; null without SE)",
+            "EUR/SE (price year)",
             True,
         ),
         _f("other_persons", pa.float64(), "persons of other target groups in the year (config)", "persons"),

@@ -16,11 +16,13 @@ import pandas as pd
 import pytest
 from analysis_fixture import build_run
 from click.testing import CliRunner
+from pydantic import BaseModel
 
 import analysis
 from analysis.exploration import write_indices
 from analysis.load import load, manifest
 from analysis.load import sensitivity as sensitivity_table
+from analysis.parameter_names import DUTCH
 from analysis.report import render
 from analysis.report.decides import band_sentence, label, same_config
 from analysis.report.format import Formatter
@@ -267,3 +269,22 @@ def test_an_exploration_of_another_config_is_said(runs: tuple[Path, Path], pages
     batch, explored = runs  # the batch's config has a third scenario: another config than the exploration's
     assert not same_config(batch, explored) and same_config(explored, explored)
     assert "ran another config" in pages["en"] and "andere configuratie" in pages["nl"]
+
+
+def test_every_described_field_has_a_dutch_name_and_the_dutch_report_uses_it(pages: dict[str, str]) -> None:
+    import sim.inputs.config.demography as demography_config
+    import sim.inputs.config.organisations as organisations_config
+
+    described = {
+        name
+        for module in (organisations_config, demography_config)
+        for model in vars(module).values()
+        if isinstance(model, type) and issubclass(model, BaseModel) and model.__module__ == module.__name__
+        for name, info in model.model_fields.items()
+        if info.description
+    }
+    assert described and described <= set(DUTCH), sorted(described - set(DUTCH))
+    config = load_config(SMOKE)
+    assert label(config, WIDE, "nl") == "Vaste overhead van één organisatie, euro per jaar"
+    assert label(config, "organisations.overrides.Almelo.fixed_overhead_eur_per_year", "nl").endswith("(Almelo)")
+    assert "Vaste overhead van één organisatie" in pages["nl"] and "Fixed overhead of one organisation" in pages["en"]

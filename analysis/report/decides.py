@@ -32,6 +32,7 @@ from analysis import charts
 from analysis.compare import CostDefinition
 from analysis.exploration import Exploration, boxes, exploration, indices, point_means
 from analysis.load import RunError, has_table, load
+from analysis.parameter_names import DUTCH
 from analysis.report.format import Cell, Formatter, Num, ShownChart, Table, exact
 from sim.inputs.config import Config
 from sim.inputs.config.organisations import OrganisationParams
@@ -63,10 +64,10 @@ class Explored:
     breakevens: list[dict[str, Any]] = field(default_factory=list)
 
 
-def label(config: Config, path: str) -> str:
+def label(config: Config, path: str, lang: str = "en") -> str:
     """A parameter's readable name: the description of its field in the typed config, up to the first ';' or
-    '(' and capitalised, with the organisation, group or age band it belongs to; the config path where the field
-    has no description."""
+    '(' and capitalised (in Dutch: `analysis.parameter_names.DUTCH`), with the organisation, group or age band
+    it belongs to; the config path where the field has no description."""
     parts = path_parts(path)
     name, qualifier = parts[-1], ""
     model: type[BaseModel] | None = None
@@ -89,6 +90,8 @@ def label(config: Config, path: str) -> str:
     text = (model.model_fields[name].description or "").split(";")[0].split(" (")[0].strip()
     if not text:
         return path
+    if lang == "nl":
+        text = DUTCH.get(name, text)
     return text[:1].upper() + text[1:] + (f" ({qualifier})" if qualifier else "")
 
 
@@ -150,7 +153,7 @@ def attach(
             f"it has {', '.join(run.scenarios)}"
         )
     names = [str(c) for c in run.experiments.columns]
-    labels = {name: label(config, name) for name in names}
+    labels = {name: label(config, name, lang) for name in names}
     manifest = folder.read_manifest(explore_dir)
     out = Explored(
         run=run,
@@ -163,7 +166,7 @@ def attach(
         breakevens=read_breakevens(explore_dir, definition, config.name),
     )
     for record in out.breakevens:  # a break-even may search a parameter the design did not draw
-        labels.setdefault(str(record["path"]), label(config, str(record["path"])))
+        labels.setdefault(str(record["path"]), label(config, str(record["path"]), lang))
     for alternative in shared:
         if run.kind in LEAD:
             out.indices[alternative] = _stored_indices(run, alternative)

@@ -866,17 +866,14 @@ OTHER_GROUPS = [
 
 
 @pytest.mark.filterwarnings("error")  # years without coaches are computed quietly: no numpy warning
-def test_viability_and_other_groups_by_hand_at_the_thresholds() -> None:
-    """Regio (fixed 850,000 EUR: overhead and governance) with every Wsw employee in Almelo's beschut_binnen
-    (6,000 EUR staff a person-year), two other groups in Almelo, viability at 20 persons and 97,000 EUR per SE.
-    2019: exactly at both thresholds (viable); 2020: 30 other persons (a share of the fixed costs); 2021: the
-    company above the overhead limit; 2022, 2023: less than one person-year. A coach only in 2023."""
+def _viability_case(max_overhead: float) -> tuple[pa.Table, pa.Table]:
+    """The finance and organisations tables of the case below, with the overhead threshold `max_overhead` EUR per SE."""
     config = smoke(
         {
             "horizon": {"end_year": 2023},
             "money": {**INDICES, "subsidy_index_by_year": {"2020": 0.05}},
             "organisations": {"sites": [], "other_groups": OTHER_GROUPS},
-            "viability": {"min_persons": 20, "max_overhead_eur_per_se": 97000},
+            "viability": {"min_persons": 20, "max_overhead_eur_per_se": max_overhead},
         }
     )
     person_years = np.zeros((5, 2, 4))
@@ -888,9 +885,17 @@ def test_viability_and_other_groups_by_hand_at_the_thresholds() -> None:
     stock_se = stock_persons * 0.5
     stock_se[5, 0, 0] = 10 / 3
     history = OrganisationHistory(fte_history={"Regio": [(2023.0, 3 / 7)]}, created={})
-    fin, orgs = finance_of_one(
+    return finance_of_one(
         config, config.scenarios["shared"].timeline, history, se_years, person_years, stock_persons, stock_se, "shared"
     )
+
+
+def test_viability_and_other_groups_by_hand_at_the_thresholds() -> None:
+    """Regio (fixed 850,000 EUR: overhead and governance) with every Wsw employee in Almelo's beschut_binnen
+    (6,000 EUR staff a person-year), two other groups in Almelo, viability at 20 persons and 97,000 EUR per SE.
+    2019: exactly at both thresholds (viable); 2020: 30 other persons (a share of the fixed costs); 2021: the
+    company above the overhead limit; 2022, 2023: less than one person-year. A coach only in 2023."""
+    fin, orgs = _viability_case(97000)
     o = orgs.to_pandas().set_index("year")
     w = {y: 1.025 ** (y - 2019) for y in range(2019, 2024)}
     fixed, staff_per_py = 850000, 6000
@@ -920,6 +925,13 @@ def test_viability_and_other_groups_by_hand_at_the_thresholds() -> None:
     assert orgs.column("persons_per_coach").null_count == 4  # no coach before 2023
     f = fin.to_pandas().set_index(["year", "municipality"])
     assert f.loc[(2020, "Almelo"), "subsidy_eur"] == pytest.approx(10 * 22700 * 1.05, abs=0.005)  # the path's 5%
+
+
+def test_the_company_is_judged_in_euros_of_the_price_year() -> None:
+    # 2021 (two years of wage index after the price year): 970,000 EUR over 9.5 SE is 102,105 per SE of the
+    # price year and 107,274 nominal; a threshold of 105,000 between them is met, as the rules would judge it
+    _, orgs = _viability_case(105000)
+    assert orgs.to_pandas().set_index("year").loc[2021, "viable_company"]
 
 
 def test_an_organisation_that_employs_then_serves_then_employs_again_by_hand() -> None:

@@ -890,6 +890,7 @@ def _viability_case(max_overhead: float) -> tuple[pa.Table, pa.Table]:
     )
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # years without a coach: persons per coach is null, quietly
 def test_viability_and_other_groups_by_hand_at_the_thresholds() -> None:
     """Regio (fixed 850,000 EUR: overhead and governance) with every Wsw employee in Almelo's beschut_binnen
     (6,000 EUR staff a person-year), two other groups in Almelo, viability at 20 persons and 97,000 EUR per SE.

@@ -109,11 +109,12 @@ def build_people(model: Model, config: Config, demography: DemographyModel, repl
     return People(population=concat(start, newcomers), is_inflow=is_inflow, draws=joined)
 
 
-def sick_leave_from(draws: ExitDraws, config: Config) -> np.ndarray:
-    """When the sick leave of each person whose demographic exit is illness begins (inf for the others): the
-    `money.sick_leave_years_before_illness_exit` before it, as finance counts it."""
-    years = config.money.sick_leave_years_before_illness_exit if config.money is not None else 0.0
-    return np.where(draws.demographic_reason == ILLNESS, draws.illness - years, np.inf)
+def sick_leave_from(ill: np.ndarray, exit_time: np.ndarray, config: Config) -> np.ndarray:
+    """When the sick leave of each person who leaves for illness (`ill`) at `exit_time` begins, inf for the
+    others: the `money.sick_leave_years_before_illness_exit` before the exit. Placements (from the latent
+    draws) and finance (from the exits as they happened) both count it so."""
+    assert config.money is not None, "a scenario with organisations has a money table (validated)"
+    return np.where(ill, exit_time - config.money.sick_leave_years_before_illness_exit, np.inf)
 
 
 def simulate_scenario(
@@ -148,7 +149,7 @@ def simulate_scenario(
         placeability=rng.random(len(pop)),
         birth=people.draws.birth,
         voluntary_by_age=demography.voluntary_by_age,
-        sick_from=sick_leave_from(people.draws, config),
+        sick_from=sick_leave_from(people.draws.demographic_reason == ILLNESS, people.draws.illness, config),
     )
     world = World(config, workforce, rng, timeline, model.start, model.end, config.scenarios[scenario].rules)
     events = sim.model.scenario.run_scenario(world)  # looked up here: a test may replace it
@@ -257,12 +258,7 @@ def _collect_group(runs: Sequence[ReplicationRun], scenario: str) -> dict[str, p
     histories = [h for run in runs if (h := run.outcomes[scenario].history) is not None]
     if histories:  # the scenario has organisations
         se_years, person_years = tally.exposure(records, len(municipalities), years)
-        assert config.money is not None
-        sick_since = np.where(
-            records.exit_reason == ILLNESS,
-            records.exit_time - config.money.sick_leave_years_before_illness_exit,
-            np.inf,
-        )
+        sick_since = sick_leave_from(records.exit_reason == ILLNESS, records.exit_time, config)
         sick_se_years = tally.exposure(records, len(municipalities), years, since=sick_since)[0]
         out["finance"], out["organisations"] = finance_tables(
             config,

@@ -94,8 +94,8 @@ def build_context(
     notes = [fmt.t("missing_table", table=t, what=fmt.t(f"missing_{t}")) for t, here in present.items() if not here]
     if len(scenarios) == 1:
         notes.append(fmt.t("single_scenario"))
-    if exploration is not None and not decides.same_config(run_dir, exploration):
-        notes.append(fmt.t("note_other_config", run_id=explored.run_id if explored else str(exploration)))
+    if explored is not None and not decides.same_config(run_dir, explored.run.run_dir):
+        notes.append(fmt.t("note_other_config", run_id=explored.run_id))
     thresholds = Thresholds.of(run_config(run_dir))
     drawn = load(run_dir, "parameters", columns=["parameter"])["parameter"].nunique()
     decision = build_decision(

@@ -45,8 +45,6 @@ TOP = 8
 """Parameters shown per municipality (chart and table), most influential first."""
 LEAD = {"morris": ("mu_star", "sigma"), "sobol": ("ST", "S1")}
 """The index that ranks and the index shown beside it, per design."""
-BREAKEVEN_FOLDER = "breakeven"
-"""`sim.runs.breakeven.BREAKEVEN_FOLDER` (not imported: that module runs the model)."""
 
 
 @dataclass
@@ -208,7 +206,7 @@ def read_breakevens(explore_dir: str | Path, definition: CostDefinition, config_
     period = definition.period
     ours = (definition.baseline, period.from_year, period.to_year, period.discount_rate)
     found = []
-    for path in sorted((Path(explore_dir) / BREAKEVEN_FOLDER).glob("*.json")):
+    for path in sorted((Path(explore_dir) / folder.BREAKEVEN).glob("*.json")):
         try:
             record = BreakEvenRecord.model_validate_json(path.read_bytes())
         except OSError as exc:

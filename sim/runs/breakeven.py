@@ -10,8 +10,9 @@ up to the placement stream's noise (placements follow the simulation, and the si
 The 95% interval is where mean +/- 1.96 standard errors of the paired difference cross zero, found the same
 way; where a bound does not cross within the range, the interval is open at that end of the range.
 
-`write_result` keeps a result as `FOLDER/breakeven/<path>--<alternative>--<municipality>.json` (`wsw-sim breakeven
---out FOLDER`); with an exploration's run folder as FOLDER, that exploration's report shows it.
+`write_result` keeps a result as `FOLDER/breakeven/<path>--<baseline>--<alternative>--<municipality>[--<hash of
+the overrides>].json` (`wsw-sim breakeven --out FOLDER`); with an exploration's run folder as FOLDER, the report
+with that exploration shows it.
 """
 
 from __future__ import annotations
@@ -30,11 +31,10 @@ from sim.errors import ConfigError
 from sim.inputs.config import Config
 from sim.model import replication
 from sim.model.replication import Model
+from sim.runs import folder as run_folder
 from sim.runs.outcomes import TOTAL, CostDefinition, contribution_npv, cost_definition
 
 Z95 = 1.959963984540054
-BREAKEVEN_FOLDER = "breakeven"
-"""Where `write_result` keeps results inside the folder it is given."""
 XTOL_SHARE = 1e-4
 """Root-finding tolerance as a share of the parameter's range: far below the Monte Carlo noise."""
 
@@ -189,14 +189,14 @@ def write_result(
     question: dict[str, object],
     overrides: Sequence[str] = (),
 ) -> Path:
-    """Keep `result` as JSON in `out/breakeven/` (atomically; the same question (parameter, baseline, alternative,
-    municipality and overrides) again replaces it), with what
-    was asked (`question`: baseline, alternative, municipality, reps, seed), the cost definition, the config's
-    name and the overrides, so that a report can say what it shows. `out` must be an existing folder."""
+    """Keep `result` as JSON in `out/breakeven/`, atomically, with what was asked (`question`: baseline,
+    alternative, municipality, reps, seed), the cost definition, the config's name and the overrides, so that
+    a report can say what it shows. The same question (parameter, baseline, alternative, municipality and
+    overrides) asked again replaces it. `out` must be an existing folder."""
     from sim.runs.store import atomic_write_text, utc_now
 
-    folder = Path(out)
-    if not folder.is_dir():
+    out_dir = Path(out)
+    if not out_dir.is_dir():
         raise ConfigError("--out", str(out), "is not an existing folder")
     definition = cost_definition(config, str(question["baseline"]))
     record = {
@@ -215,7 +215,7 @@ def write_result(
     if overrides:  # the same question under other settings is another question
         question_name += "--" + hashlib.sha256("\n".join(overrides).encode()).hexdigest()[:8]
     name = re.sub(r"[^A-Za-z0-9_.-]", "_", question_name)
-    path = folder / BREAKEVEN_FOLDER / f"{name}.json"
+    path = out_dir / run_folder.BREAKEVEN / f"{name}.json"
     try:
         path.parent.mkdir(exist_ok=True)
         atomic_write_text(json.dumps(record, indent=2) + "\n", path)

@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     import pyarrow.dataset as ds
 
 MANIFEST = "manifest.json"
+BREAKEVEN = "breakeven"
+"""Where `wsw-sim breakeven --out FOLDER` keeps its results (`FOLDER/breakeven/*.json`), for the report."""
 LOCK = ".lock"
 TEMP_SUFFIX = ".tmp"
 """Files being written carry a hidden name ending in this; readers and the `*.parquet` glob skip them."""
